@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: error types shared by the model, the renderers and the plugins.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. Plugins catch ``NetreqError`` and turn it into an Ansible error,
+so every message must already say which profile, requirement and field is wrong.
+"""
+
+from __future__ import annotations
+
+
+class NetreqError(Exception):
+    """Base class for every error the collection raises on purpose."""
+
+
+class ProfileError(NetreqError):
+    """A profile, its parameters or the compile options are invalid.
+
+    The message names the profile, the requirement id and the field, so a user
+    can find the offending line without reading a traceback.
+    """
+
+    def __init__(self, message, profile=None, requirement=None, field=None, origin=None):
+        self.profile = profile
+        self.requirement = requirement
+        self.field = field
+        self.origin = origin
+        where = []
+        if origin:
+            where.append("file %s" % origin)
+        if profile:
+            where.append("profile %s" % profile)
+        if requirement:
+            where.append("requirement %s" % requirement)
+        if field:
+            where.append("field %s" % field)
+        prefix = ", ".join(where)
+        super().__init__("%s: %s" % (prefix, message) if prefix else message)
+
+
+class UnsupportedRuleError(NetreqError):
+    """A backend cannot express a rule as asked.
+
+    Raised instead of dropping the rule; ``fix`` tells the user which option
+    would make the rule expressible (usually an ``fqdn_strategy``).
+    """
+
+    def __init__(self, backend, rule_id, reason, fix=None):
+        self.backend = backend
+        self.rule_id = rule_id
+        self.reason = reason
+        self.fix = fix
+        message = "backend %s cannot express rule %s: %s" % (backend, rule_id, reason)
+        if fix:
+            message += " (fix: %s)" % fix
+        super().__init__(message)

@@ -1,0 +1,221 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: what every renderer shares.
+
+A renderer is a pure function ``render(rules, **options) -> dict`` turning the
+normalized Rule list (see ``_model.py``) into one backend's objects. They share
+three concerns, kept here so no renderer re-implements them differently:
+
+* splitting a rule's ``remote`` list into IPv4, IPv6, hostnames and wildcards,
+  and aggregating address lists losslessly (netaddr ``cidr_merge``);
+* the FQDN strategies: host firewalls and security groups cannot match a
+  hostname, so each rule with hostnames is resolved, widened, handed to a proxy
+  or rejected, explicitly and visibly in the result;
+* the result envelope (``widenings``, ``proxy_allowlist``, ``resolve_sets``) so
+  a plan always shows what was done to hostnames.
+
+Nothing here touches a host; it runs on the controller.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+try:
+    import netaddr
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - netaddr is a controller requirement
+    netaddr = None
+    HAS_NETADDR = False
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+    NetreqError,
+    UnsupportedRuleError,
+)
+
+FQDN_STRATEGIES = ("reject", "resolve", "any_address", "proxy", "windows_dynamic_keyword")
+DEFAULT_FQDN_STRATEGY = "reject"
+WILDCARD_FALLBACKS = (None, "any_address", "proxy")
+TAG_PREFIX = "netreq"
+
+
+def rule_tag(rule):
+    """Ownership tag written into every backend object: ``netreq:<profile>:<id>``."""
+    return "%s:%s:%s" % (TAG_PREFIX, rule["profile"], rule["id"])
+
+
+def port_ranges(rule):
+    """The rule's ports as sorted ``(low, high)`` integer pairs; ``[]`` means all ports."""
+    ranges = []
+    for item in rule["ports"]:
+        low, _sep, high = str(item).partition("-")
+        ranges.append((int(low), int(high or low)))
+    return sorted(ranges)
+
+
+def require_netaddr():
+    if not HAS_NETADDR:
+        raise NetreqError("the python library netaddr is required on the controller (pip install netaddr)")
+
+
+def aggregate(networks):
+    """Merge address blocks losslessly; returns ``ipaddress`` network objects.
+
+    ``cidr_merge`` only joins adjacent or overlapping blocks, so the set of
+    matched addresses is exactly the same before and after.
+    """
+    if not networks:
+        return []
+    require_netaddr()
+    merged = netaddr.cidr_merge([str(net) for net in networks])
+    return [ipaddress.ip_network(str(net)) for net in merged]
+
+
+class RemoteSplit:
+    """A rule's remote list, taken apart by kind."""
+
+    def __init__(self, rule):
+        self.is_any = False
+        self.ipv4 = []
+        self.ipv6 = []
+        self.fqdns = []
+        self.wildcards = []
+        for item in rule["remote"]:
+            if item == "any":
+                self.is_any = True
+                continue
+            try:
+                net = ipaddress.ip_network(item, strict=True)
+            except ValueError:
+                (self.wildcards if item.startswith("*.") else self.fqdns).append(item)
+                continue
+            (self.ipv4 if net.version == 4 else self.ipv6).append(net)
+        self.ipv4 = aggregate(self.ipv4)
+        self.ipv6 = aggregate(self.ipv6)
+
+    @property
+    def hostnames(self):
+        return self.fqdns + self.wildcards
+
+
+def format_network(net, host_prefix=False):
+    """``8.8.8.8`` for a single address unless the backend insists on ``/32``."""
+    if net.num_addresses == 1 and not host_prefix:
+        return str(net.network_address)
+    return str(net)
+
+
+class PlannedRemote:
+    """What a renderer should match for one rule, after the FQDN strategy.
+
+    ``is_any`` -> match any address of the family/families in ``families``;
+    ``ipv4``/``ipv6`` -> lists of ``ipaddress`` networks; ``resolve_hosts`` ->
+    hostnames the applier resolves into a named set at apply time.
+    """
+
+    def __init__(self):
+        self.is_any = False
+        self.ipv4 = []
+        self.ipv6 = []
+        self.resolve_hosts = []
+
+    @property
+    def empty(self):
+        """True when every hostname went to the proxy: the renderer emits no rule for it."""
+        return not (self.is_any or self.ipv4 or self.ipv6 or self.resolve_hosts)
+
+
+class RenderContext:
+    """Collects the per-run notes every renderer result carries.
+
+    ``plan_remote`` is the single place the FQDN strategies are applied, so a
+    renderer only decides whether it can hold resolved sets (``can_resolve``)
+    or dynamic keywords (Windows).
+    """
+
+    def __init__(self, backend, fqdn_strategy=None, wildcard_fallback=None,
+                 can_resolve=False, can_dynamic_keyword=False):
+        strategy = fqdn_strategy or DEFAULT_FQDN_STRATEGY
+        if strategy not in FQDN_STRATEGIES:
+            raise NetreqError("fqdn_strategy must be one of %s, got %r" % (", ".join(FQDN_STRATEGIES), strategy))
+        if strategy == "resolve" and not can_resolve:
+            raise NetreqError("fqdn_strategy=resolve is not available for backend %s; use any_address or proxy" % backend)
+        if strategy == "windows_dynamic_keyword" and not can_dynamic_keyword:
+            raise NetreqError("fqdn_strategy=windows_dynamic_keyword is only available for backend windows")
+        if wildcard_fallback not in WILDCARD_FALLBACKS:
+            raise NetreqError("wildcard_fallback must be one of any_address, proxy, got %r" % (wildcard_fallback,))
+        self.backend = backend
+        self.fqdn_strategy = strategy
+        self.wildcard_fallback = wildcard_fallback
+        self.widenings = []
+        self.proxy_allowlist = []
+        self.resolve_sets = []
+
+    def _fix_hint(self):
+        options = ["fqdn_strategy=any_address", "fqdn_strategy=proxy"]
+        if self.backend in ("nftables", "firewalld"):
+            options.insert(0, "fqdn_strategy=resolve")
+        if self.backend == "windows":
+            options.insert(0, "fqdn_strategy=windows_dynamic_keyword")
+        return " or ".join(options)
+
+    def plan_remote(self, rule):
+        split = RemoteSplit(rule)
+        planned = PlannedRemote()
+        planned.is_any = split.is_any
+        planned.ipv4 = split.ipv4
+        planned.ipv6 = split.ipv6
+        if not split.hostnames:
+            return planned
+        strategy = self.fqdn_strategy
+        if strategy == "reject":
+            raise UnsupportedRuleError(
+                self.backend, rule["id"],
+                "hostnames %s cannot be matched by a packet filter" % ", ".join(split.hostnames),
+                self._fix_hint())
+        hosts_by_strategy = {}
+        if strategy in ("resolve", "windows_dynamic_keyword"):
+            if split.wildcards and not self.wildcard_fallback:
+                raise UnsupportedRuleError(
+                    self.backend, rule["id"],
+                    "wildcard hostnames %s cannot be resolved to addresses" % ", ".join(split.wildcards),
+                    "set wildcard_fallback=any_address or wildcard_fallback=proxy")
+            hosts_by_strategy[strategy] = list(split.fqdns)
+            if split.wildcards:
+                hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(split.wildcards)
+        else:
+            hosts_by_strategy[strategy] = split.hostnames
+        for how, hosts in hosts_by_strategy.items():
+            if not hosts:
+                continue
+            if how in ("resolve", "windows_dynamic_keyword"):
+                planned.resolve_hosts = list(hosts)
+                self.resolve_sets.append({"rule": rule["id"], "profile": rule["profile"], "hosts": list(hosts)})
+            elif how == "any_address":
+                planned.is_any = True
+                self.widenings.append({
+                    "rule": rule["id"], "profile": rule["profile"], "hosts": list(hosts),
+                    "note": "hostnames replaced by any address: the port is open to every destination",
+                })
+            elif how == "proxy":
+                self.proxy_allowlist.append({
+                    "rule": rule["id"], "profile": rule["profile"], "direction": rule["direction"],
+                    "protocol": rule["protocol"], "ports": list(rule["ports"]), "hosts": list(hosts),
+                })
+        if planned.is_any:
+            # "any" already covers every listed address and hostname
+            planned.ipv4, planned.ipv6, planned.resolve_hosts = [], [], []
+        return planned
+
+    def envelope(self, **backend_objects):
+        result = {
+            "backend": self.backend,
+            "fqdn_strategy": self.fqdn_strategy,
+            "wildcard_fallback": self.wildcard_fallback,
+        }
+        result.update(backend_objects)
+        result["widenings"] = self.widenings
+        result["proxy_allowlist"] = self.proxy_allowlist
+        result["resolve_sets"] = self.resolve_sets
+        return result
