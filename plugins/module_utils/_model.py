@@ -308,11 +308,15 @@ class Profile:
 
     def _components(self, raw):
         if not isinstance(raw, dict) or not raw:
-            self._fail("components", "must be a non-empty mapping of component name to description")
-        for name in raw:
+            self._fail("components", "must be a non-empty mapping of component name to {description: ...}")
+        components = {}
+        for name, spec in raw.items():
             if not isinstance(name, str) or not _NAME_RE.match(name):
                 self._fail("components.%s" % name, "component names are lower-case letters, digits and underscores")
-        return dict(raw)
+            if not isinstance(spec, dict) or set(spec) != {"description"} or not isinstance(spec["description"], str):
+                self._fail("components.%s" % name, "must be a mapping with a description")
+            components[name] = " ".join(spec["description"].split())
+        return components
 
 
 def coerce_parameter(name, spec, value):

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: render
+short_description: Render normalized firewall rules as one backend's objects
+version_added: 0.1.0
+author: netreq.firewall contributors
+description:
+  - Turns the Rule list from P(netreq.firewall.requirements#filter) into the objects of one backend, without
+    touching any host.
+  - C(firewalld) gives firewalld policies with rich rules; C(ufw) gives ufw rule arguments and
+    M(community.general.ufw) parameters; C(nftables) gives the text of one C(nft -f) transaction that replaces
+    only the collection's own table; C(windows) gives M(community.windows.win_firewall_rule) parameters; C(aws)
+    gives M(amazon.aws.ec2_security_group) C(rules)/C(rules_egress); C(azure) gives
+    M(azure.azcollection.azure_rm_securitygroup) C(rules) with unique priorities; C(gcp) gives
+    M(google.cloud.gcp_compute_firewall) parameters.
+  - A rule the backend cannot express fails with the rule id and the option that would fix it; no rule is
+    dropped silently. Address lists are merged where that is lossless.
+options:
+  _input:
+    description: The Rule list produced by P(netreq.firewall.requirements#filter).
+    type: list
+    elements: dict
+    required: true
+  backend:
+    description: The backend to render for.
+    type: str
+    required: true
+    choices: [firewalld, ufw, nftables, windows, aws, azure, gcp]
+  fqdn_strategy:
+    description:
+      - What to do with host names, which packet filters and security groups cannot match.
+      - C(reject) (the default) fails naming each rule that has host names.
+      - C(resolve) (nftables, firewalld) matches a named set the applier fills by resolving the names.
+      - C(any_address) opens the rule's ports to every address and records the widening in C(widenings).
+      - C(proxy) leaves host names to an FQDN-aware proxy and lists them in C(proxy_allowlist).
+      - C(windows_dynamic_keyword) (windows) uses dynamic keyword addresses resolved by Windows.
+    type: str
+    default: reject
+    choices: [reject, resolve, any_address, proxy, windows_dynamic_keyword]
+  wildcard_fallback:
+    description:
+      - Wildcard host names (C(*.example.com)) cannot be resolved. With C(fqdn_strategy=resolve) or
+        C(windows_dynamic_keyword), choose C(any_address) or C(proxy) for them, or the render fails.
+    type: str
+    choices: [any_address, proxy]
+  options:
+    description:
+      - Backend-specific options, for example C(table_name) and C(egress_policy) for nftables,
+        C(group_name) and C(max_rules_per_group) for aws, C(priority_start) for azure, C(name_prefix) for gcp.
+        Unknown options fail.
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: The nftables transaction for the PDR appliance
+  ansible.builtin.debug:
+    msg: >-
+      {{ ('rackspace_pdr' | netreq.firewall.requirements(component='appliance',
+           params={'agent_cidrs': ['198.51.100.0/24']}))
+         | netreq.firewall.render(backend='nftables') }}
+
+- name: AWS security group rules for the PDQ agent, host names left to a proxy
+  ansible.builtin.set_fact:
+    pdq_aws: >-
+      {{ ('pdq_connect' | netreq.firewall.requirements(component='agent'))
+         | netreq.firewall.render(backend='aws', fqdn_strategy='proxy', options={'group_name': 'pdq-agents'}) }}
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The backend's objects plus what happened to host names. Backend keys are C(policies) and C(ipsets)
+      (firewalld), C(rules) (ufw, windows, azure), C(table), C(ruleset) and C(rules) (nftables),
+      C(security_groups) (aws), C(firewalls) (gcp).
+  type: dict
+  contains:
+    backend:
+      description: The backend rendered for.
+      type: str
+      sample: nftables
+    fqdn_strategy:
+      description: The FQDN strategy in force, stated in every plan.
+      type: str
+      sample: reject
+    wildcard_fallback:
+      description: The fallback for wildcard host names, or null.
+      type: str
+    widenings:
+      description: Rules whose host names were replaced by any address (C(fqdn_strategy=any_address)).
+      type: list
+      elements: dict
+    proxy_allowlist:
+      description: Host names handed to a proxy (C(fqdn_strategy=proxy)) with their rule, protocol and ports.
+      type: list
+      elements: dict
+    resolve_sets:
+      description: Host names the applier resolves into named sets or dynamic keywords.
+      type: list
+      elements: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render as render_rules
+from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
+
+
+def render(rules, backend=None, fqdn_strategy=None, wildcard_fallback=None, options=None):
+    """Shell over the renderer table: argument checks from DOCUMENTATION, errors as filter errors."""
+    arguments = validate_filter_args("netreq.firewall.render", DOCUMENTATION, {
+        "backend": backend, "fqdn_strategy": fqdn_strategy or "reject",
+        "wildcard_fallback": wildcard_fallback, "options": options if options is not None else {},
+    })
+    backend_options = dict(arguments["options"])
+    backend_options["fqdn_strategy"] = arguments["fqdn_strategy"]
+    backend_options["wildcard_fallback"] = arguments["wildcard_fallback"]
+    try:
+        return render_rules(arguments["backend"], rules, **backend_options)
+    except NetreqError as exc:
+        raise AnsibleFilterError("netreq.firewall.render: %s" % exc)
+
+
+class FilterModule:
+    def filters(self):
+        return {"render": render}

@@ -1,0 +1,16 @@
+"""docs/profiles/ must match the catalog: regenerate with tests/tools/generate_profile_docs.py."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+
+import generate_profile_docs  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def test_profile_docs_are_fresh():
+    assert generate_profile_docs.stale_files() == [], "run: python tests/tools/generate_profile_docs.py"
+
+
+def test_every_builtin_profile_has_a_page():
+    assert {"pdq_connect.md", "rackspace_pdr.md", "teradici_cas.md", "README.md"} <= set(generate_profile_docs.expected_files())
