@@ -19,3 +19,8 @@ if not os.path.islink(LINK):
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
 os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", COLLECTIONS_ROOT)
+
+# shared hand-written test data (seed_tables.py) is imported by plain name
+TESTS_ROOT = os.path.dirname(os.path.abspath(__file__))
+if TESTS_ROOT not in sys.path:
+    sys.path.insert(0, TESTS_ROOT)

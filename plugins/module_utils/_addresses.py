@@ -108,9 +108,16 @@ def parse_remote(value, allow_wildcard):
     text = value.strip()
     if text.lower() == ANY:
         return ANY
-    if is_address(text) or ":" in text or re.match(r"^[0-9./]+$", text):
+    if _URL_RE.match(text):
+        return parse_hostname(text, allow_wildcard)  # explains that a URL is not a host name
+    if is_address(text) or looks_numeric(text):
         return parse_address(text)
     return parse_hostname(text, allow_wildcard)
+
+
+def looks_numeric(text):
+    """Meant as an address (digits, dots, slashes or colons), even if malformed."""
+    return ":" in text or bool(re.match(r"^[0-9./]+$", text.strip()))
 
 
 def normalize_remote(values, allow_wildcard):

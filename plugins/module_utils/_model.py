@@ -342,7 +342,9 @@ def coerce_parameter(name, spec, value):
     try:
         if kind == "addresses":
             for item in value:
-                if not isinstance(item, str) or (item.strip().lower() != addr.ANY and not addr.is_address(item.strip())):
+                if not isinstance(item, str):
+                    raise ValueError("%r is not an IP address or CIDR" % (item,))
+                if item.strip().lower() != addr.ANY and not addr.is_address(item.strip()) and not addr.looks_numeric(item):
                     raise ValueError("%r is not an IP address or CIDR" % (item,))
         return addr.normalize_remote(list(value), allow_wildcard=False)
     except ValueError as exc:

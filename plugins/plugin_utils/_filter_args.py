@@ -30,7 +30,8 @@ def _argument_spec(documentation):
 def validate_filter_args(name, documentation, arguments):
     """Checked and defaulted ``arguments``; raises AnsibleFilterError naming the filter."""
     validator = ArgumentSpecValidator(_argument_spec(documentation))
-    result = validator.validate(dict(arguments))
+    # None means "not given", as for a keyword argument left out
+    result = validator.validate({key: value for key, value in arguments.items() if value is not None})
     if result.error_messages:
         raise AnsibleFilterError("%s: %s" % (name, "; ".join(result.error_messages)))
     return result.validated_parameters

@@ -45,6 +45,13 @@ def rule_tag(rule):
     return "%s:%s:%s" % (TAG_PREFIX, rule["profile"], rule["id"])
 
 
+def rule_label(rule):
+    """The tag plus `` expires=<UTC>`` for a temporary rule: what comments and descriptions show."""
+    if rule.get("expires"):
+        return "%s expires=%s" % (rule_tag(rule), rule["expires"])
+    return rule_tag(rule)
+
+
 def port_ranges(rule):
     """The rule's ports as sorted ``(low, high)`` integer pairs; ``[]`` means all ports."""
     ranges = []
@@ -191,7 +198,6 @@ class RenderContext:
                 continue
             if how in ("resolve", "windows_dynamic_keyword"):
                 planned.resolve_hosts = list(hosts)
-                self.resolve_sets.append({"rule": rule["id"], "profile": rule["profile"], "hosts": list(hosts)})
             elif how == "any_address":
                 planned.is_any = True
                 self.widenings.append({
@@ -206,6 +212,9 @@ class RenderContext:
         if planned.is_any:
             # "any" already covers every listed address and hostname
             planned.ipv4, planned.ipv6, planned.resolve_hosts = [], [], []
+        if planned.resolve_hosts:
+            # recorded only now: a wildcard widened to any address leaves no set to fill
+            self.resolve_sets.append({"rule": rule["id"], "profile": rule["profile"], "hosts": list(planned.resolve_hosts)})
         return planned
 
     def envelope(self, **backend_objects):

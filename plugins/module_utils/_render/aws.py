@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: render normalized rules as amazon.aws.ec2_security_group parameters.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It exists so the cloud_security_group role and the filters
+share one pure translation from the Rule list to security groups.
+
+Result (besides the envelope keys of ``RenderContext.envelope``)::
+
+    security_groups:   # one entry per group, in order: <group_name>, <group_name>-2, ...
+      - name: netreq
+        description: Managed by netreq.firewall
+        rules:         # ec2_security_group ``rules`` items (ingress)
+          - {proto: tcp, from_port: 443, to_port: 443, cidr_ip: [198.51.100.7/32], rule_desc: "netreq:<profile>:<id>"}
+        rules_egress:  # ec2_security_group ``rules_egress`` items
+          - {proto: all, cidr_ipv6: ["::/0"], rule_desc: "netreq:<profile>:<id>"}
+    deduplicated:      # permissions dropped because an earlier rule already grants exactly them
+      - {rule, profile, direction, proto, from_port, to_port, cidr, covered_by}
+
+Decisions:
+
+* Every item holds one address family (``cidr_ip`` or ``cidr_ipv6``) and one
+  port range (``from_port``/``to_port``); the module documents the address
+  keys as mutually exclusive. Items of one rule: IPv4 before IPv6, port
+  ranges ascending.
+* ``protocol: any`` -> ``proto: all`` without ports; tcp/udp without ports ->
+  ``0-65535``; ``icmp`` -> ``proto: icmp`` (IPv4) / ``icmpv6`` (IPv6) with
+  ``-1``/``-1`` (every type and code).
+* ``remote: [any]`` -> ``0.0.0.0/0`` and ``::/0``. Hosts get ``/32``/``/128``.
+* AWS counts one rule per address block and port range, separately for
+  IPv4 and IPv6, per direction (default quota 60 each). Rules are packed in
+  input order into the current group (next fit) and a new group
+  ``<group_name>-<n>`` is opened when the next rule does not fit; one rule is
+  never split across groups, so a rule bigger than a group raises.
+  ``max_groups`` (default 5, the default quota of groups per network
+  interface) bounds the number of groups.
+* AWS rejects the same permission twice in one group, so an exact repeat of
+  (direction, proto, port range, address block) is dropped and listed in
+  ``deduplicated`` with the rule that already grants it.
+* ``rule_desc`` is the ownership tag ``netreq:<profile>:<id>``; characters
+  AWS does not accept in descriptions become ``_`` (at most 255 characters).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+    NetreqError,
+    UnsupportedRuleError,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    RenderContext,
+    format_network,
+    port_ranges,
+    rule_label,
+    rule_tag,
+)
+
+BACKEND = "aws"
+
+DEFAULT_OPTIONS = {
+    "group_name": "netreq",
+    "description": "Managed by netreq.firewall",
+    "max_rules_per_group": 60,
+    "max_groups": 5,
+    "fqdn_strategy": None,
+    "wildcard_fallback": None,
+}
+
+# Characters AWS accepts in VPC security group names, descriptions and rule descriptions.
+_AWS_TEXT_CHARS = r"a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*"
+_AWS_TEXT_RE = re.compile(r"^[%s]*$" % _AWS_TEXT_CHARS)
+_AWS_TEXT_BAD_RE = re.compile(r"[^%s]" % _AWS_TEXT_CHARS)
+_AWS_TEXT_MAX = 255
+
+_ANY_IPV4 = "0.0.0.0/0"
+_ANY_IPV6 = "::/0"
+_DIRECTIONS = ("ingress", "egress")
+_PROTOCOLS = ("tcp", "udp", "icmp", "any")
+
+
+def _options(options):
+    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (BACKEND, ", ".join(unknown), ", ".join(sorted(DEFAULT_OPTIONS))))
+    merged = dict(DEFAULT_OPTIONS)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    for key in ("max_rules_per_group", "max_groups"):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise NetreqError("backend %s: option %s must be a positive integer, got %r" % (BACKEND, key, value))
+    for key in ("group_name", "description"):
+        _check_aws_text(key, merged[key])
+    if merged["group_name"].lower().startswith("sg-"):
+        raise NetreqError("backend %s: option group_name must not start with 'sg-', got %r" % (BACKEND, merged["group_name"]))
+    return merged
+
+
+def _check_aws_text(key, value):
+    # the longest group name gets a "-<n>" suffix: keep room for it
+    limit = _AWS_TEXT_MAX - 4 if key == "group_name" else _AWS_TEXT_MAX
+    if not isinstance(value, str) or not value or len(value) > limit or not _AWS_TEXT_RE.match(value):
+        raise NetreqError(
+            "backend %s: option %s must be 1-%d characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, got %r"
+            % (BACKEND, key, limit, value))
+
+
+def _rule_desc(rule):
+    return _AWS_TEXT_BAD_RE.sub("_", rule_label(rule))[:_AWS_TEXT_MAX]
+
+
+def _port_specs(rule):
+    """``(proto_ipv4, proto_ipv6, [(from_port, to_port) or None, ...])`` for one rule."""
+    protocol = rule["protocol"]
+    if protocol not in _PROTOCOLS:
+        raise NetreqError("backend %s: rule %s has unknown protocol %r" % (BACKEND, rule["id"], protocol))
+    if protocol == "any":
+        return "all", "all", [None]
+    if protocol == "icmp":
+        return "icmp", "icmpv6", [(-1, -1)]
+    return protocol, protocol, port_ranges(rule) or [(0, 65535)]
+
+
+def _rule_items(rule, planned, seen, deduplicated):
+    """The ``rules``/``rules_egress`` items of one rule, minus permissions already granted."""
+    proto_v4, proto_v6, specs = _port_specs(rule)
+    if planned.is_any:
+        families = [("cidr_ip", proto_v4, [_ANY_IPV4]), ("cidr_ipv6", proto_v6, [_ANY_IPV6])]
+    else:
+        families = [
+            ("cidr_ip", proto_v4, [format_network(net, host_prefix=True) for net in planned.ipv4]),
+            ("cidr_ipv6", proto_v6, [format_network(net, host_prefix=True) for net in planned.ipv6]),
+        ]
+    description = _rule_desc(rule)
+    items = []
+    for key, proto, blocks in families:
+        for spec in specs:
+            from_port, to_port = spec if spec else (None, None)
+            kept = []
+            for block in blocks:
+                permission = (rule["direction"], proto, from_port, to_port, block)
+                if permission in seen:
+                    deduplicated.append({
+                        "rule": rule["id"], "profile": rule["profile"], "direction": rule["direction"],
+                        "proto": proto, "from_port": from_port, "to_port": to_port, "cidr": block,
+                        "covered_by": seen[permission],
+                    })
+                    continue
+                seen[permission] = rule_tag(rule)
+                kept.append(block)
+            if not kept:
+                continue
+            item = {"proto": proto}
+            if spec:
+                item["from_port"] = from_port
+                item["to_port"] = to_port
+            item[key] = kept
+            item["rule_desc"] = description
+            items.append(item)
+    return items
+
+
+def _count(items, key):
+    return sum(len(item.get(key, [])) for item in items)
+
+
+def _place(groups, rule, items, limit):
+    """Next fit: append the rule's items to the last group, or open a new group."""
+    need_v4 = _count(items, "cidr_ip")
+    need_v6 = _count(items, "cidr_ipv6")
+    if need_v4 > limit or need_v6 > limit:
+        raise UnsupportedRuleError(
+            BACKEND, rule["id"],
+            "the rule alone needs %d IPv4 and %d IPv6 security group rules (one per address block and port range), "
+            "more than max_rules_per_group=%d" % (need_v4, need_v6, limit),
+            "raise the AWS quota 'Inbound or outbound rules per security group' and max_rules_per_group, "
+            "or split the requirement")
+    if not groups or groups[-1]["ipv4"] + need_v4 > limit or groups[-1]["ipv6"] + need_v6 > limit:
+        groups.append({"ipv4": 0, "ipv6": 0, "items": []})
+    groups[-1]["ipv4"] += need_v4
+    groups[-1]["ipv6"] += need_v6
+    groups[-1]["items"].extend(items)
+
+
+def render(rules, **options):
+    """Render ``rules`` as a list of ec2_security_group parameter sets (see the module docstring)."""
+    opts = _options(options)
+    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    limit = opts["max_rules_per_group"]
+    packed = {"ingress": [], "egress": []}
+    seen = {}
+    deduplicated = []
+    for rule in rules:
+        if rule["direction"] not in _DIRECTIONS:
+            raise NetreqError("backend %s: rule %s has unknown direction %r" % (BACKEND, rule["id"], rule["direction"]))
+        planned = ctx.plan_remote(rule)
+        if planned.empty:
+            continue
+        items = _rule_items(rule, planned, seen, deduplicated)
+        if items:
+            _place(packed[rule["direction"]], rule, items, limit)
+    count = max(len(packed["ingress"]), len(packed["egress"]), 1)
+    if count > opts["max_groups"]:
+        raise NetreqError(
+            "backend %s: the rules need %d security groups of at most %d rules per direction and address family, "
+            "more than max_groups=%d (AWS default quota: 5 security groups per network interface); "
+            "raise the quotas and max_rules_per_group or max_groups" % (BACKEND, count, limit, opts["max_groups"]))
+    groups = []
+    for index in range(count):
+        groups.append({
+            "name": opts["group_name"] if index == 0 else "%s-%d" % (opts["group_name"], index + 1),
+            "description": opts["description"],
+            "rules": packed["ingress"][index]["items"] if index < len(packed["ingress"]) else [],
+            "rules_egress": packed["egress"][index]["items"] if index < len(packed["egress"]) else [],
+        })
+    return ctx.envelope(security_groups=groups, deduplicated=deduplicated)

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: render normalized rules as firewalld policies owned by the collection.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It exists so the firewalld applier, the host_firewall role and
+the filters share one pure translation from the Rule list to firewalld objects.
+
+Result (besides the envelope keys of ``RenderContext.envelope``)::
+
+    policies:    # always both, in this order, even when one has no rules
+      - name: netreq-in
+        description: "netreq.firewall: ingress allow rules"
+        ingress_zones: [ANY]
+        egress_zones: [HOST]
+        target: CONTINUE
+        rich_rules:
+          - {id: appliance_in_https, tag: "netreq:rackspace_pdr:appliance_in_https",
+             rule: 'rule family="ipv4" source address="198.51.100.0/24" port port="443" protocol="tcp" accept'}
+      - name: netreq-out
+        description: "netreq.firewall: egress allow rules"
+        ingress_zones: [HOST]
+        egress_zones: [ANY]
+        target: CONTINUE
+        rich_rules: [...]
+    ipsets:      # fqdn_strategy=resolve: ipsets the applier fills by resolving ``hosts``
+      - {name: netreq-appliance_out_portal-tcp-v4, type: "hash:ip", family: inet, id: appliance_out_portal-tcp, hosts: [portal.example.com]}
+
+Contract for the applier:
+
+* The collection owns the two policies ``<policy_prefix>-in`` and
+  ``<policy_prefix>-out`` and the ipsets named ``<policy_prefix>-*``; the
+  user's zones are never touched. Both policies are always listed, so an
+  empty ``rich_rules`` means "this policy holds no rule" and stale rich rules
+  are purged. Target ``CONTINUE``: traffic no rule accepts keeps its usual
+  zone handling.
+* Rich rules are in the canonical form ``firewall-cmd --info-policy`` prints
+  back, so the applier can compare strings. Rich rules cannot carry comments:
+  the provenance is the ``id``/``tag`` beside each rule.
+* An ipset is created empty (``hash:ip``, family ``inet`` or ``inet6``); the
+  applier resolves ``hosts`` (A records for ``inet``, AAAA for ``inet6``),
+  sets the entries, and refreshes them on a timer.
+
+Decisions:
+
+* One rich rule per (Rule, address block or ipset, port range): IPv4 before
+  IPv6, ports ascending. Ingress matches ``source``, egress ``destination``.
+* tcp/udp: ``port port="53" protocol="tcp"`` (ranges ``1000-2000``), without
+  ports ``protocol value="tcp"``; ``icmp``: ``protocol value="icmp"`` with
+  ``family="ipv4"`` and ``protocol value="ipv6-icmp"`` with ``family="ipv6"``;
+  protocol ``any``: no element.
+* Remote ``any``: no address and no family (the rule covers IPv4 and IPv6),
+  except for ``icmp`` (one rule per family) and protocol ``any``: a rich rule
+  needs an element, a source or a destination, so any-protocol-to-anywhere is
+  written as ``0.0.0.0/0`` and ``::/0``.
+* Policy names are at most 17 characters (firewalld derives chain names from
+  them), so ``policy_prefix`` is at most 13; ipset names at most 32: a longer
+  ``<prefix>-<id>-v4`` is shortened with a digest of the tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+    NetreqError,
+    UnsupportedRuleError,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    RenderContext,
+    format_network,
+    port_ranges,
+    rule_label,
+    rule_tag,
+)
+
+BACKEND = "firewalld"
+
+DEFAULT_OPTIONS = {
+    "policy_prefix": "netreq",
+    "fqdn_strategy": None,
+    "wildcard_fallback": None,
+}
+POLICY_NAME_MAX = 17
+IPSET_NAME_MAX = 32
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+# direction -> (policy suffix, ingress zones, egress zones, address element)
+_POLICIES = (
+    ("ingress", "in", ["ANY"], ["HOST"], "source"),
+    ("egress", "out", ["HOST"], ["ANY"], "destination"),
+)
+# (version, rich rule family, ipset family, icmp protocol, the whole family)
+_FAMILIES = ((4, "ipv4", "inet", "icmp", "0.0.0.0/0"), (6, "ipv6", "inet6", "ipv6-icmp", "::/0"))
+
+
+def _options(options):
+    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
+    merged = dict(DEFAULT_OPTIONS)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    prefix = str(merged["policy_prefix"])
+    if not _PREFIX_RE.match(prefix) or len(prefix) > POLICY_NAME_MAX - len("-out"):
+        raise NetreqError("backend %s: policy_prefix must be letters, digits, _ or - and at most %d characters, got %r"
+                          % (BACKEND, POLICY_NAME_MAX - len("-out"), merged["policy_prefix"]))
+    return merged
+
+
+def _ipset_name(prefix, rule, family_suffix):
+    name = "%s-%s-%s" % (prefix, rule["id"], family_suffix)
+    if len(name) <= IPSET_NAME_MAX:
+        return name
+    digest = hashlib.sha256(rule_tag(rule).encode("utf-8")).hexdigest()[:8]
+    keep = IPSET_NAME_MAX - len(digest) - len(family_suffix) - 2
+    return "%s-%s-%s" % (name[:keep], digest, family_suffix)
+
+
+def _elements(rule):
+    """Protocol elements per family version; ``[None]`` means no element."""
+    protocol = rule["protocol"]
+    if protocol in ("tcp", "udp"):
+        ranges = port_ranges(rule)
+        if not ranges:
+            return {4: ['protocol value="%s"' % protocol], 6: ['protocol value="%s"' % protocol]}
+        ports = ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in ranges]
+        elements = ['port port="%s" protocol="%s"' % (port, protocol) for port in ports]
+        return {4: elements, 6: elements}
+    if rule["ports"]:
+        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol %s" % (", ".join(rule["ports"]), protocol),
+                                   "ports need protocol tcp or udp")
+    if protocol == "icmp":
+        return {4: ['protocol value="icmp"'], 6: ['protocol value="ipv6-icmp"']}
+    return {4: [None], 6: [None]}
+
+
+def _rich(family, address, element):
+    parts = ["rule"]
+    if family:
+        parts.append('family="%s"' % family)
+    if address:
+        parts.append(address)
+    if element:
+        parts.append(element)
+    parts.append("accept")
+    return " ".join(parts)
+
+
+def _rich_rules(rule, planned, address_kw, ipset_names):
+    """The rich rule strings of one Rule: (family, address) pairs times elements."""
+    elements = _elements(rule)
+    targets = []  # (version, family or None, address element or None)
+    if planned.is_any:
+        if rule["protocol"] == "icmp":
+            targets = [(version, family, None) for version, family, _set, _icmp, _whole in _FAMILIES]
+        elif rule["protocol"] == "any":
+            targets = [(version, family, '%s address="%s"' % (address_kw, whole)) for version, family, _set, _icmp, whole in _FAMILIES]
+        else:
+            targets = [(4, None, None)]
+    else:
+        for version, family, _set, _icmp, _whole in _FAMILIES:
+            networks = planned.ipv4 if version == 4 else planned.ipv6
+            for net in networks:
+                targets.append((version, family, '%s address="%s"' % (address_kw, format_network(net))))
+            if planned.resolve_hosts:
+                targets.append((version, family, '%s ipset="%s"' % (address_kw, ipset_names[version])))
+    return [_rich(family, address, element) for version, family, address in targets for element in elements[version]]
+
+
+def render(rules, **options):
+    """Render ``rules`` as the collection's firewalld policies; see the module docstring."""
+    opts = _options(options)
+    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"], can_resolve=True)
+    prefix = opts["policy_prefix"]
+    policies = {}
+    address_kws = {}
+    for direction, suffix, ingress_zones, egress_zones, address_kw in _POLICIES:
+        policies[direction] = {
+            "name": "%s-%s" % (prefix, suffix),
+            "description": "netreq.firewall: %s allow rules" % direction,
+            "ingress_zones": ingress_zones,
+            "egress_zones": egress_zones,
+            "target": "CONTINUE",
+            "rich_rules": [],
+        }
+        address_kws[direction] = address_kw
+
+    ipsets = []
+    for rule in rules:
+        planned = ctx.plan_remote(rule)
+        if planned.empty:
+            continue  # every hostname went to the proxy allowlist
+        ipset_names = {}
+        if planned.resolve_hosts:
+            for version, _family, set_family, _icmp, _whole in _FAMILIES:
+                name = _ipset_name(prefix, rule, "v%d" % version)
+                if any(ipset["name"] == name for ipset in ipsets):
+                    raise NetreqError("backend %s: two rules with id %s would share the ipset %s; rule ids must be unique"
+                                      % (BACKEND, rule["id"], name))
+                ipset_names[version] = name
+                ipsets.append({"name": name, "type": "hash:ip", "family": set_family, "id": rule["id"], "hosts": list(planned.resolve_hosts)})
+        tag = rule_label(rule)
+        for text in _rich_rules(rule, planned, address_kws[rule["direction"]], ipset_names):
+            policies[rule["direction"]]["rich_rules"].append({"id": rule["id"], "tag": tag, "rule": text})
+
+    return ctx.envelope(policies=[policies[direction] for direction, *_rest in _POLICIES], ipsets=ipsets)

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: render normalized rules as google.cloud.gcp_compute_firewall parameters.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It exists so the cloud_security_group role and the filters
+share one pure translation from the Rule list to VPC firewall rules.
+
+Result (besides the envelope keys of ``RenderContext.envelope``)::
+
+    firewalls:   # one gcp_compute_firewall call each, without network/project/auth keys
+      - name: netreq-<profile>-<id>          # IPv6 part of a rule: ...-ipv6
+        description: "netreq:<profile>:<id> <description>"
+        direction: EGRESS                    # INGRESS | EGRESS
+        allowed: [{ip_protocol: tcp, ports: ["443", "1000-2000"]}]
+        destination_ranges: [198.51.100.0/24, 203.0.113.7/32]   # ingress: source_ranges
+        priority: 1000
+        target_tags: [web]                   # only when the option is given
+
+Decisions:
+
+* A firewall rule holds one address family: the IPv4 rule keeps the base
+  name, the IPv6 rule gets the suffix ``-ipv6`` (also when the rule has only
+  IPv6 addresses), so names stay stable when a rule gains or loses a family.
+  ``remote: [any]`` -> ``0.0.0.0/0`` plus a ``::/0`` rule.
+* ``protocol: any`` -> ``ip_protocol: all``; ``icmp`` -> ``icmp`` for IPv4 and
+  ``58`` (ICMPv6) for IPv6; tcp/udp without ports omit ``ports`` (all ports).
+* Ranges are CIDRs (hosts as ``/32``/``/128``), as the API documents.
+* Names follow RFC 1035 (``[a-z]([-a-z0-9]*[a-z0-9])?``, at most 63):
+  lower-cased, other characters become ``-``; a name that is too long, or that
+  collides with another, is cut and gets a hash suffix derived from the rule's
+  tag, so it stays deterministic.
+* The upstream module's documentation still says ranges are "IPv4 only"; the
+  Compute API accepts IPv6 ranges in VPC firewall rules, hence the
+  separate ``-ipv6`` rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    RenderContext,
+    format_network,
+    port_ranges,
+    rule_label,
+    rule_tag,
+)
+
+BACKEND = "gcp"
+
+DEFAULT_OPTIONS = {
+    "name_prefix": "netreq",
+    "priority": 1000,
+    "target_tags": None,
+    "fqdn_strategy": None,
+    "wildcard_fallback": None,
+}
+
+NAME_MAX = 63
+DESCRIPTION_MAX = 2048
+IPV6_SUFFIX = "-ipv6"
+
+_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_NAME_BAD_RE = re.compile(r"[^-a-z0-9]")
+_PREFIX_RE = re.compile(r"^[a-z][-a-z0-9]{0,29}$")
+_IP_PROTOCOLS = {"tcp": ("tcp", "tcp"), "udp": ("udp", "udp"), "icmp": ("icmp", "58"), "any": ("all", "all")}
+_DIRECTIONS = {"ingress": ("INGRESS", "source_ranges"), "egress": ("EGRESS", "destination_ranges")}
+
+
+def _options(options):
+    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (BACKEND, ", ".join(unknown), ", ".join(sorted(DEFAULT_OPTIONS))))
+    merged = dict(DEFAULT_OPTIONS)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    if not isinstance(merged["name_prefix"], str) or not _PREFIX_RE.match(merged["name_prefix"]):
+        raise NetreqError("backend %s: option name_prefix must be 1-30 lowercase letters, digits or '-' starting with a letter, got %r"
+                          % (BACKEND, merged["name_prefix"]))
+    priority = merged["priority"]
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 65535:
+        raise NetreqError("backend %s: option priority must be an integer between 0 and 65535, got %r" % (BACKEND, priority))
+    tags = merged["target_tags"]
+    if tags is not None:
+        if not isinstance(tags, (list, tuple)) or not tags or not all(
+                isinstance(tag, str) and len(tag) <= NAME_MAX and _NAME_RE.match(tag) for tag in tags):
+            raise NetreqError("backend %s: option target_tags must be a non-empty list of RFC 1035 names, got %r" % (BACKEND, tags))
+        merged["target_tags"] = list(tags)
+    return merged
+
+
+def _short_hash(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _hashed_name(name, identity):
+    """Cut ``name`` so ``<cut>-<hash>`` fits in NAME_MAX; the hash (hex) ends it with a letter or digit."""
+    return "%s-%s" % (name[:NAME_MAX - 9], _short_hash(identity))
+
+
+def _candidate_name(prefix, rule, suffix):
+    name = _NAME_BAD_RE.sub("-", ("%s-%s-%s%s" % (prefix, rule["profile"], rule["id"], suffix)).lower())
+    identity = "%s%s" % (rule_tag(rule), suffix)
+    if len(name) > NAME_MAX or not _NAME_RE.match(name):
+        name = _hashed_name(name, identity)
+    return name, identity
+
+
+def _unique_names(candidates):
+    """Give every colliding name a hash suffix; ``candidates`` is ``[(name, identity)]``."""
+    counts = {}
+    for name, _identity in candidates:
+        counts[name] = counts.get(name, 0) + 1
+    names = [_hashed_name(name, identity) if counts[name] > 1 else name for name, identity in candidates]
+    if len(set(names)) != len(names):
+        raise NetreqError("backend %s: cannot derive unique firewall names for %s" % (BACKEND, ", ".join(sorted(names))))
+    return names
+
+
+def _description(rule):
+    text = rule_label(rule)
+    if rule.get("description"):
+        text = "%s %s" % (text, rule["description"])
+    return text[:DESCRIPTION_MAX]
+
+
+def _allowed(rule, ip_protocol):
+    entry = {"ip_protocol": ip_protocol}
+    if rule["protocol"] in ("tcp", "udp"):
+        ports = ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in port_ranges(rule)]
+        if ports:
+            entry["ports"] = ports
+    return [entry]
+
+
+def render(rules, **options):
+    """Render ``rules`` as gcp_compute_firewall parameter sets (see the module docstring)."""
+    opts = _options(options)
+    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    pending = []
+    for rule in rules:
+        if rule["protocol"] not in _IP_PROTOCOLS:
+            raise NetreqError("backend %s: rule %s has unknown protocol %r" % (BACKEND, rule["id"], rule["protocol"]))
+        if rule["direction"] not in _DIRECTIONS:
+            raise NetreqError("backend %s: rule %s has unknown direction %r" % (BACKEND, rule["id"], rule["direction"]))
+        planned = ctx.plan_remote(rule)
+        if planned.empty:
+            continue
+        proto_v4, proto_v6 = _IP_PROTOCOLS[rule["protocol"]]
+        if planned.is_any:
+            ranges_v4, ranges_v6 = ["0.0.0.0/0"], ["::/0"]
+        else:
+            ranges_v4 = [format_network(net, host_prefix=True) for net in planned.ipv4]
+            ranges_v6 = [format_network(net, host_prefix=True) for net in planned.ipv6]
+        for suffix, ip_protocol, ranges in (("", proto_v4, ranges_v4), (IPV6_SUFFIX, proto_v6, ranges_v6)):
+            if ranges:
+                pending.append((rule, suffix, ip_protocol, ranges))
+
+    names = _unique_names([_candidate_name(opts["name_prefix"], rule, suffix) for rule, suffix, _proto, _ranges in pending])
+    firewalls = []
+    for name, (rule, _suffix, ip_protocol, ranges) in zip(names, pending):
+        direction, ranges_key = _DIRECTIONS[rule["direction"]]
+        firewall = {
+            "name": name,
+            "description": _description(rule),
+            "direction": direction,
+            "allowed": _allowed(rule, ip_protocol),
+            ranges_key: ranges,
+            "priority": opts["priority"],
+        }
+        if opts["target_tags"] is not None:
+            firewall["target_tags"] = list(opts["target_tags"])
+        firewalls.append(firewall)
+    return ctx.envelope(firewalls=firewalls)

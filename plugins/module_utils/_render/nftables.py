@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: render normalized rules as one nftables table owned by the collection.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It exists so the nftables applier, the host_firewall role and
+the filters share one pure translation from the Rule list to nft text.
+
+Result (besides the envelope keys of ``RenderContext.envelope``)::
+
+    table: "inet netreq"
+    chains:      # the two base chains and their policies
+      - {name: input, hook: input, direction: ingress, policy: accept}
+      - {name: output, hook: output, direction: egress, policy: drop}
+    sets:        # named sets the applier fills by resolving hostnames (fqdn_strategy=resolve)
+      appliance_out_portal-tcp_v4: [portal.example.com]
+      appliance_out_portal-tcp_v6: [portal.example.com]
+    rules:       # traceability: the nft rule lines each Rule became
+      - id: appliance_out_dns-tcp
+        chain: output
+        statements: ['ip daddr 8.8.4.4 tcp dport 53 counter accept comment "netreq:rackspace_pdr:appliance_out_dns-tcp"']
+    ruleset: |   # the complete input of ``nft -f``
+      table inet netreq
+      delete table inet netreq
+      table inet netreq { ... }
+
+Contract for the applier:
+
+* ``ruleset`` starts with ``table inet <name>`` and ``delete table inet <name>``
+  and then defines the table again, so one ``nft -f`` transaction replaces
+  the collection's table atomically (the first line makes the delete valid
+  when the table does not exist yet). Nothing outside that table is touched.
+  If the load fails, the kernel keeps the previous table.
+* Named sets are created empty. The applier resolves each set's hostnames
+  (A records for ``*_v4``, AAAA records for ``*_v6``) and appends
+  ``add element inet <name> <set> { ... }`` lines to the same text before
+  loading it, so a reload never leaves a set empty; a timer re-runs that.
+* Base chains ``input`` and ``output`` hook at priority ``filter``.
+  ``permissive`` (default): policy accept and only the allow rules, which are
+  then informational: their ``counter`` shows which requirement carries
+  traffic, nothing is blocked by this table. ``allowlist``: policy drop,
+  preceded by ``ct state established,related accept``, loopback accept and
+  the IPv6 neighbour discovery messages (untracked by conntrack, without them
+  IPv6 stops working); those lines are commented ``netreq:baseline:<what>``.
+  Keeping the management connection open under an ingress allowlist is the
+  caller's job: pass it as one more Rule (for example an ssh rule of a local
+  profile).
+
+Decisions:
+
+* One nft rule per (Rule, address family, literal addresses or named set):
+  ``ip saddr``/``ip daddr`` for IPv4, then ``ip6 saddr``/``ip6 daddr`` for
+  IPv6; several blocks become an anonymous set ``{ a, b }``. Ports:
+  ``tcp dport 53`` or ``tcp dport { 53, 1000-2000 }``; tcp/udp without ports
+  ``meta l4proto tcp``; ``icmp`` -> ``meta l4proto icmp`` (IPv4) and
+  ``meta l4proto ipv6-icmp`` (IPv6); protocol ``any`` -> no protocol match;
+  remote ``any`` -> no address match.
+* Every rule line ends in ``counter accept comment "netreq:<profile>:<id>"``,
+  plus `` expires=<ISO-8601>`` for an expiring temporary rule. nft limits a
+  comment to 128 characters; longer ones raise.
+* Set names are ``<rule id>_v4`` / ``<rule id>_v6``; two Rules with the same
+  id in one table would share a set, so that raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+    NetreqError,
+    UnsupportedRuleError,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    RenderContext,
+    format_network,
+    port_ranges,
+    rule_label,
+)
+
+BACKEND = "nftables"
+
+DEFAULT_OPTIONS = {
+    "table_name": "netreq",
+    "ingress_policy": "permissive",
+    "egress_policy": "permissive",
+    "fqdn_strategy": None,
+    "wildcard_fallback": None,
+}
+POLICIES = ("permissive", "allowlist")
+COMMENT_MAX = 128
+
+# (chain, direction, address selector, interface selector)
+_CHAINS = (
+    ("input", "ingress", "saddr", "iifname"),
+    ("output", "egress", "daddr", "oifname"),
+)
+# (version, address keyword, ICMP protocol name, named set suffix, named set type)
+_FAMILIES = ((4, "ip", "icmp", "_v4", "ipv4_addr"), (6, "ip6", "ipv6-icmp", "_v6", "ipv6_addr"))
+_SET_TYPES = {suffix: set_type for _version, _kw, _icmp, suffix, set_type in _FAMILIES}
+_ND_TYPES = "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert"
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_SET_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _options(options):
+    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
+    merged = dict(DEFAULT_OPTIONS)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    if not _NAME_RE.match(str(merged["table_name"])):
+        raise NetreqError("backend %s: table_name must be a letter followed by letters, digits or _ (at most 64), got %r"
+                          % (BACKEND, merged["table_name"]))
+    for key in ("ingress_policy", "egress_policy"):
+        if merged[key] not in POLICIES:
+            raise NetreqError("backend %s: %s must be one of %s, got %r" % (BACKEND, key, ", ".join(POLICIES), merged[key]))
+    return merged
+
+
+def _comment(rule):
+    text = rule_label(rule)
+    if len(text) > COMMENT_MAX or '"' in text:
+        raise UnsupportedRuleError(BACKEND, rule["id"], "the comment %r is longer than %d characters or holds a double quote" % (text, COMMENT_MAX),
+                                   "use a shorter profile name or requirement id")
+    return text
+
+
+def _elements(items):
+    """``x`` for one element, ``{ x, y }`` for several (nft's own listing style)."""
+    if len(items) == 1:
+        return items[0]
+    return "{ %s }" % ", ".join(items)
+
+
+def _port_match(rule):
+    """The protocol/port match, or None when the protocol needs one per family (icmp) or none (any)."""
+    if rule["protocol"] in ("tcp", "udp"):
+        ranges = port_ranges(rule)
+        if not ranges:
+            return "meta l4proto %s" % rule["protocol"]
+        ports = ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in ranges]
+        return "%s dport %s" % (rule["protocol"], _elements(ports))
+    if rule["ports"]:
+        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol %s" % (", ".join(rule["ports"]), rule["protocol"]),
+                                   "ports need protocol tcp or udp")
+    return None
+
+
+def _set_names(rule):
+    return {version: rule["id"] + suffix for version, _kw, _icmp, suffix, _type in _FAMILIES}
+
+
+def _statements(rule, planned, selector, comment):
+    port_match = _port_match(rule)
+    verdict = 'counter accept comment "%s"' % comment
+    matches = []  # per statement: the list of match expressions
+    if planned.is_any:
+        if rule["protocol"] == "icmp":
+            matches = [["meta l4proto %s" % icmp] for _version, _kw, icmp, _suffix, _type in _FAMILIES]
+        else:
+            matches = [[]]
+    else:
+        for version, keyword, icmp, _suffix, _type in _FAMILIES:
+            networks = planned.ipv4 if version == 4 else planned.ipv6
+            addresses = []
+            if networks:
+                addresses.append(_elements([format_network(net) for net in networks]))
+            if planned.resolve_hosts:
+                addresses.append("@%s" % _set_names(rule)[version])
+            for address in addresses:
+                match = ["%s %s %s" % (keyword, selector, address)]
+                if rule["protocol"] == "icmp":
+                    match.append("meta l4proto %s" % icmp)
+                matches.append(match)
+    if port_match:
+        for match in matches:
+            match.append(port_match)
+    return [" ".join(match + [verdict]) for match in matches]
+
+
+def _baseline(interface):
+    return [
+        'ct state established,related accept comment "netreq:baseline:established"',
+        '%s "lo" accept comment "netreq:baseline:loopback"' % interface,
+        'icmpv6 type { %s } accept comment "netreq:baseline:ipv6-neighbour-discovery"' % _ND_TYPES,
+    ]
+
+
+def _ruleset(table, chains, sets, rules):
+    lines = [
+        "table %s" % table,
+        "delete table %s" % table,
+        "table %s {" % table,
+    ]
+    for name in sets:
+        lines.append("\tset %s { type %s; flags interval; }" % (name, _SET_TYPES[name[-3:]]))
+    for chain in chains:
+        lines.append("\tchain %s {" % chain["name"])
+        policy = chain["policy"]
+        lines.append("\t\ttype filter hook %s priority filter; policy %s;" % (chain["hook"], policy))
+        if policy == "drop":
+            lines.extend("\t\t" + line for line in _baseline(chain["interface"]))
+        for entry in rules:
+            if entry["chain"] == chain["name"]:
+                lines.extend("\t\t" + line for line in entry["statements"])
+        lines.append("\t}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render(rules, **options):
+    """Render ``rules`` as the collection's nftables table; see the module docstring."""
+    opts = _options(options)
+    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"], can_resolve=True)
+    table = "inet %s" % opts["table_name"]
+    chains = []
+    for name, direction, _selector, interface in _CHAINS:
+        policy = "drop" if opts["%s_policy" % direction] == "allowlist" else "accept"
+        chains.append({"name": name, "hook": name, "direction": direction, "policy": policy, "interface": interface})
+    selectors = {direction: (name, selector) for name, direction, selector, _interface in _CHAINS}
+
+    sets = {}
+    entries = []
+    for rule in rules:
+        planned = ctx.plan_remote(rule)
+        if planned.empty:
+            continue  # every hostname went to the proxy allowlist
+        chain, selector = selectors[rule["direction"]]
+        if planned.resolve_hosts:
+            for name in _set_names(rule).values():
+                if name in sets:
+                    raise NetreqError("backend %s: two rules with id %s would share the set %s; rule ids must be unique in one table"
+                                      % (BACKEND, rule["id"], name))
+                if not _SET_NAME_RE.match(name):
+                    raise UnsupportedRuleError(BACKEND, rule["id"], "%r is not a valid nft set name" % name, "start the requirement id with a letter")
+                sets[name] = list(planned.resolve_hosts)
+        entries.append({"id": rule["id"], "chain": chain, "statements": _statements(rule, planned, selector, _comment(rule))})
+
+    ruleset = _ruleset(table, chains, sets, entries)
+    public_chains = [{key: chain[key] for key in ("name", "hook", "direction", "policy")} for chain in chains]
+    return ctx.envelope(table=table, chains=public_chains, sets=sets, rules=entries, ruleset=ruleset)

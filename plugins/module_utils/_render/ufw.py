@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: render normalized rules as ufw rules.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It exists so the ufw applier, the host_firewall role and the
+filters share one pure translation from the Rule list to ufw rules.
+
+Result (besides the envelope keys of ``RenderContext.envelope``)::
+
+    rules:
+      - id: appliance_out_dns-tcp
+        comment: "netreq:rackspace_pdr:appliance_out_dns-tcp"
+        args: [allow, out, proto, tcp, to, 8.8.4.4, port, "53", comment, "netreq:rackspace_pdr:appliance_out_dns-tcp"]
+        params:   # the same rule as community.general.ufw parameters
+          {rule: allow, direction: out, proto: tcp, from_ip: any, to_ip: 8.8.4.4, to_port: "53", comment: "netreq:..."}
+
+``args`` are the argv words after ``ufw`` (no shell quoting needed); the
+applier owns exactly the ufw rules whose comment starts with ``netreq:``.
+
+Decisions:
+
+* One ufw rule per (Rule, address block, port group), in rule order, IPv4
+  blocks before IPv6 blocks, port groups ascending. Remote ``any`` -> ``any``,
+  which ufw applies to IPv4 and IPv6 (with IPV6=yes).
+* Ingress: ``allow in [proto P] from <remote> to any [port X]`` (the ports are
+  local). Egress: ``allow out [proto P] to <remote> [port X]``.
+* Ports: ``53``; several ports and ranges become one multiport spec
+  ``53,80,1000:2000`` (ufw writes ranges with ``:``). iptables multiport takes
+  at most 15 ports, a range counting as two, so longer lists are split into
+  several ufw rules. ufw needs a protocol for multiport, and every ported
+  Rule is tcp or udp, so that always holds.
+* tcp/udp without ports -> ``proto tcp`` and no port. Protocol ``any`` ->
+  no ``proto`` word (module parameter ``proto: any``); the Rule contract gives
+  it no ports, and ports with protocol ``any`` raise (ufw would read them as
+  tcp and udp only, which is not what ``any`` means).
+* ``icmp`` raises: ufw's rule syntax has no ICMP (ufw keeps ICMP in
+  before.rules); use the nftables or firewalld backend.
+* The comment is ``netreq:<profile>:<id>``, plus `` expires=<ISO-8601>`` for
+  an expiring temporary rule.
+* ``fqdn_strategy=resolve`` is not available (ufw has no address sets).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+    NetreqError,
+    UnsupportedRuleError,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    RenderContext,
+    format_network,
+    port_ranges,
+    rule_label,
+)
+
+BACKEND = "ufw"
+
+DEFAULT_OPTIONS = {
+    "fqdn_strategy": None,
+    "wildcard_fallback": None,
+}
+MULTIPORT_MAX = 15  # iptables multiport limit; a range counts as two ports
+
+
+def _options(options):
+    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
+    merged = dict(DEFAULT_OPTIONS)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    return merged
+
+
+def _comment(rule):
+    return rule_label(rule)
+
+
+def _port_groups(rule):
+    """The ufw port specs for a rule: ``[None]`` for all ports, else multiport groups of at most 15 ports."""
+    ranges = port_ranges(rule)
+    if not ranges:
+        return [None]
+    groups = []
+    current, weight = [], 0
+    for low, high in ranges:
+        cost = 1 if low == high else 2
+        if current and weight + cost > MULTIPORT_MAX:
+            groups.append(current)
+            current, weight = [], 0
+        current.append("%d" % low if low == high else "%d:%d" % (low, high))
+        weight += cost
+    groups.append(current)
+    return [",".join(group) for group in groups]
+
+
+def _check_protocol(rule):
+    if rule["protocol"] == "icmp":
+        raise UnsupportedRuleError(BACKEND, rule["id"], "ufw rules cannot match ICMP", "use the nftables or firewalld backend")
+    if rule["protocol"] == "any" and rule["ports"]:
+        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol any" % ", ".join(rule["ports"]),
+                                   "ports need protocol tcp or udp")
+
+
+def _ufw_rule(rule, remote, port, comment):
+    proto = rule["protocol"]
+    ingress = rule["direction"] == "ingress"
+    args = ["allow", "in" if ingress else "out"]
+    if proto != "any":
+        args += ["proto", proto]
+    args += ["from", remote, "to", "any"] if ingress else ["to", remote]
+    if port:
+        args += ["port", port]
+    args += ["comment", comment]
+    params = {
+        "rule": "allow",
+        "direction": "in" if ingress else "out",
+        "proto": proto,
+        "from_ip": remote if ingress else "any",
+        "to_ip": "any" if ingress else remote,
+    }
+    if port:
+        params["to_port"] = port
+    params["comment"] = comment
+    return {"id": rule["id"], "comment": comment, "args": args, "params": params}
+
+
+def render(rules, **options):
+    """Render ``rules`` as ufw rules; see the module docstring."""
+    opts = _options(options)
+    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    result = []
+    for rule in rules:
+        _check_protocol(rule)
+        planned = ctx.plan_remote(rule)
+        if planned.empty:
+            continue  # every hostname went to the proxy allowlist
+        if planned.is_any:
+            remotes = ["any"]
+        else:
+            remotes = [format_network(net) for net in planned.ipv4 + planned.ipv6]
+        comment = _comment(rule)
+        for remote in remotes:
+            for port in _port_groups(rule):
+                result.append(_ufw_rule(rule, remote, port, comment))
+    return ctx.envelope(rules=result)

@@ -1,0 +1,209 @@
+"""Read a rendering back into (direction, protocol, port) -> addresses and host names.
+
+Independent of the renderers: each decoder reads the backend's own syntax
+(nft statements, firewalld rich rules, ufw/Windows/AWS/Azure/GCP parameters)
+the way the backend would, so a golden file can be compared with the vendor
+tables in tests/seed_tables.py.
+"""
+
+import re
+from collections import defaultdict
+
+import netaddr
+
+ANY_V4, ANY_V6 = "0.0.0.0/0", "::/0"
+
+
+class Decoded:
+    """``{(direction, protocol, port): [IPSet, set of host names]}``."""
+
+    def __init__(self):
+        self.rows = defaultdict(lambda: [netaddr.IPSet(), set()])
+
+    def add(self, direction, protocol, ports, remotes):
+        for port in ports or ["all"]:
+            entry = self.rows[(direction, protocol, str(port))]
+            for remote in remotes:
+                if remote == "any":
+                    entry[0].update([ANY_V4, ANY_V6])
+                else:
+                    try:
+                        entry[0].add(netaddr.IPNetwork(remote))
+                    except (netaddr.AddrFormatError, ValueError, TypeError):
+                        entry[1].add(remote)
+
+    def as_dict(self):
+        return {key: (sorted(str(c) for c in value[0].iter_cidrs()), sorted(value[1])) for key, value in self.rows.items()}
+
+
+def expected(seed_rows, widen=()):
+    """Seed rows in decoded form; host names in ``widen`` become any address."""
+    decoded = Decoded()
+    for _component, direction, protocol, port, remote in seed_rows:
+        remote = "any" if remote in widen else remote
+        decoded.add(direction, protocol, [port], [remote])
+    return decoded.as_dict()
+
+
+def _ports(text, sep=","):
+    ports = []
+    for item in str(text).split(sep):
+        item = item.strip()
+        if item:
+            ports.append(item)
+    return ports
+
+
+def _proxy(decoded, rendering):
+    for entry in rendering["proxy_allowlist"]:
+        decoded.add(entry["direction"], entry["protocol"], entry["ports"], entry["hosts"])
+
+
+# --- nftables ---------------------------------------------------------------------------
+_NFT_ADDR = re.compile(r"\b(ip6?) ([sd]addr) (\{ [^}]* \}|@\S+|\S+)")
+_NFT_PORT = re.compile(r"\b(tcp|udp) dport (\{ [^}]* \}|\S+)")
+_NFT_L4 = re.compile(r"meta l4proto (\S+)")
+
+
+def nftables(rendering):
+    decoded = Decoded()
+    chains = {chain["name"]: chain["direction"] for chain in rendering["chains"]}
+    for rule in rendering["rules"]:
+        for statement in rule["statements"]:
+            assert statement.endswith('"') and " accept comment " in statement, statement
+            addresses = ["any"]
+            match = _NFT_ADDR.search(statement)
+            if match:
+                value = match.group(3)
+                if value.startswith("@"):
+                    addresses = rendering["sets"][value[1:]]
+                else:
+                    addresses = [a.strip() for a in value.strip("{} ").split(",")]
+            port = _NFT_PORT.search(statement)
+            l4 = _NFT_L4.search(statement)
+            if port:
+                protocol, ports = port.group(1), _ports(port.group(2).strip("{} "))
+            elif l4:
+                protocol, ports = {"ipv6-icmp": "icmp"}.get(l4.group(1), l4.group(1)), []
+            else:
+                protocol, ports = "any", []
+            decoded.add(chains[rule["chain"]], protocol, ports, addresses)
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- firewalld --------------------------------------------------------------------------
+_RICH = re.compile(r'(\w+(?:-\w+)?)="([^"]*)"')
+
+
+def firewalld(rendering):
+    decoded = Decoded()
+    ipsets = {ipset["name"]: ipset["hosts"] for ipset in rendering["ipsets"]}
+    for policy in rendering["policies"]:
+        direction = "ingress" if policy["egress_zones"] == ["HOST"] else "egress"
+        side = "source" if direction == "ingress" else "destination"
+        for item in policy["rich_rules"]:
+            text = item["rule"]
+            assert text.startswith("rule ") and text.endswith(" accept"), text
+            addresses = ["any"]
+            address = re.search(r'%s address="([^"]+)"' % side, text)
+            ipset = re.search(r'%s ipset="([^"]+)"' % side, text)
+            if address:
+                addresses = [address.group(1)]
+            elif ipset:
+                addresses = ipsets[ipset.group(1)]
+            port = re.search(r'port port="([^"]+)" protocol="([^"]+)"', text)
+            protocol_only = re.search(r'protocol value="([^"]+)"', text)
+            if port:
+                protocol, ports = port.group(2), [port.group(1)]
+            elif protocol_only:
+                protocol, ports = {"ipv6-icmp": "icmp"}.get(protocol_only.group(1), protocol_only.group(1)), []
+            else:
+                protocol, ports = "any", []
+            decoded.add(direction, protocol, ports, addresses)
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- ufw --------------------------------------------------------------------------------
+def ufw(rendering):
+    decoded = Decoded()
+    for rule in rendering["rules"]:
+        params = rule["params"]
+        assert params["rule"] == "allow"
+        direction = {"in": "ingress", "out": "egress"}[params["direction"]]
+        remote = params["from_ip"] if direction == "ingress" else params["to_ip"]
+        ports = [p.replace(":", "-") for p in _ports(params.get("to_port", ""))]
+        decoded.add(direction, params["proto"], ports, [remote])
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- windows ----------------------------------------------------------------------------
+def windows(rendering):
+    decoded = Decoded()
+    keywords = {entry["id"]: entry["keyword"] for entry in rendering.get("dynamic_keywords", [])}
+    for rule in rendering["rules"] + rendering.get("keyword_rules", []):
+        direction = {"in": "ingress", "out": "egress"}[rule["direction"]]
+        protocol = {"icmpv4": "icmp", "icmpv6": "icmp"}.get(rule["protocol"], rule["protocol"])
+        port_text = rule.get("localport" if direction == "ingress" else "remoteport", "any")
+        ports = [] if port_text == "any" else _ports(port_text)
+        if "remote_dynamic_keyword_addresses" in rule:
+            remotes = [keywords[k] for k in rule["remote_dynamic_keyword_addresses"]]
+        else:
+            remotes = _ports(rule["remoteip"])
+        decoded.add(direction, protocol, ports, remotes)
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- aws --------------------------------------------------------------------------------
+def aws(rendering):
+    decoded = Decoded()
+    for group in rendering["security_groups"]:
+        for key, direction in (("rules", "ingress"), ("rules_egress", "egress")):
+            for rule in group[key]:
+                protocol = {"all": "any", "icmpv6": "icmp"}.get(rule["proto"], rule["proto"])
+                ports = []
+                if protocol in ("tcp", "udp") and (rule["from_port"], rule["to_port"]) != (0, 65535):
+                    low, high = rule["from_port"], rule["to_port"]
+                    ports = [str(low) if low == high else "%d-%d" % (low, high)]
+                decoded.add(direction, protocol, ports, rule.get("cidr_ip", []) + rule.get("cidr_ipv6", []))
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- azure ------------------------------------------------------------------------------
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def azure(rendering):
+    decoded = Decoded()
+    for rule in rendering["rules"]:
+        assert rule["access"] == "Allow"
+        direction = {"Inbound": "ingress", "Outbound": "egress"}[rule["direction"]]
+        protocol = {"*": "any"}.get(rule["protocol"], rule["protocol"].lower())
+        ports = [] if rule["destination_port_range"] == "*" else _listed(rule["destination_port_range"])
+        prefix = rule["source_address_prefix" if direction == "ingress" else "destination_address_prefix"]
+        remotes = ["any"] if prefix == "*" else _listed(prefix)
+        decoded.add(direction, protocol, ports, remotes)
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+# --- gcp --------------------------------------------------------------------------------
+def gcp(rendering):
+    decoded = Decoded()
+    for rule in rendering["firewalls"]:
+        direction = rule["direction"].lower()
+        remotes = rule["source_ranges"] if direction == "ingress" else rule["destination_ranges"]
+        for allowed in rule["allowed"]:
+            protocol = {"all": "any", "58": "icmp"}.get(allowed["ip_protocol"], allowed["ip_protocol"])
+            decoded.add(direction, protocol, allowed.get("ports", []), remotes)
+    _proxy(decoded, rendering)
+    return decoded.as_dict()
+
+
+DECODERS = {"nftables": nftables, "firewalld": firewalld, "ufw": ufw, "windows": windows,
+            "aws": aws, "azure": azure, "gcp": gcp}
