@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+import yaml
 
 from ansible_collections.netreq.firewall.plugins.module_utils._render import aws, azure, gcp, windows
 from ansible_collections.netreq.firewall.tests.contract.upstream_argspec import validate_against
@@ -30,14 +33,14 @@ RULES = [
     make_rule("out_ntp", "egress", "udp", ["123"], ["204.110.219.96/27", "208.71.209.32/27"], "NTP, time sync"),
     make_rule("out_range", "egress", "tcp", ["443", "4172", "60443-60450"], ["198.51.100.0/24", "2001:db8:10::/48"]),
     make_rule("out_web_any", "egress", "tcp", ["80"], ["any"]),
-    make_rule("out_all", "egress", "any", [], ["192.0.2.0/24"]),
+    make_rule("out_all", "egress", "any", [], ["198.51.100.128/25"]),
     make_rule("out_ping", "egress", "icmp", [], ["any"]),
     make_rule("out_api", "egress", "tcp", ["443"], ["app.pdq.com", "203.0.113.5"], "API (hostname)"),
     make_rule("in_ssh", "ingress", "tcp", ["22"], ["203.0.113.0/25", "203.0.113.128/25", "2001:db8:20::1"]),
     make_rule("in_pcoip", "ingress", "udp", ["4172"], ["any"]),
     make_rule("in_all", "ingress", "any", [], ["any"]),
     make_rule("in_ping6", "ingress", "icmp", [], ["2001:db8:30::/64"]),
-    make_rule("in_alltcp", "ingress", "tcp", [], ["192.0.2.77"]),
+    make_rule("in_alltcp", "ingress", "tcp", [], ["198.51.100.77"]),
 ]
 
 
@@ -100,3 +103,26 @@ def test_windows_keyword_rules_share_the_rule_shape():
     for params in result["keyword_rules"]:
         shape = {key: value for key, value in params.items() if key not in ("remote_dynamic_keyword_addresses", "powershell")}
         assert_valid(WINDOWS, shape)
+
+
+GOLDEN_CASES = ["rackspace_pdr_us", "rackspace_pdr_eu", "pdq_connect_agent", "pdq_connect_web_browser",
+                "teradici_cas_connector", "teradici_cas_license_server"]
+
+
+@pytest.mark.parametrize("case", GOLDEN_CASES)
+def test_every_golden_rendering_satisfies_the_upstream_specs(case):
+    """The built-in profiles as users get them, not just the representative rules above."""
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden", case)
+
+    def load(backend):
+        with open(os.path.join(folder, backend + ".yml"), encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+
+    for group in load("aws")["security_groups"]:
+        assert_valid(AWS, dict(group, vpc_id="vpc-0123456789abcdef0", state="present"))
+    assert_valid(AZURE, {"name": "netreq", "resource_group": "rg-netreq", "rules": load("azure")["rules"]})
+    for firewall in load("gcp")["firewalls"]:
+        assert_valid(GCP, dict(firewall, network={"selfLink": "global/networks/default"}, project="netreq-demo",
+                               auth_kind="application", state="present"))
+    for params in load("windows")["rules"]:
+        assert_valid(WINDOWS, params)
