@@ -8,6 +8,8 @@
 """
 
 import os
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -70,3 +72,19 @@ def test_temporary_rules_show_their_expiry(backend):
 def test_every_case_has_a_folder_and_nothing_else_is_there():
     folders = {name for name in os.listdir(HERE) if os.path.isdir(os.path.join(HERE, name)) and not name.startswith("__")}
     assert folders == set(cases.CASES)
+
+
+def _can_check_with_nft():
+    if os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "--net", "true"], capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.skipif(not _can_check_with_nft(), reason="needs root, nft and unshare --net")
+@pytest.mark.parametrize("case", sorted(cases.CASES))
+def test_golden_nftables_ruleset_is_accepted_by_nft(tmp_path, case):
+    """nft itself parses the transaction (-c: check only, in a new, empty network namespace)."""
+    path = tmp_path / "ruleset.nft"
+    path.write_text(golden(case, "nftables")["ruleset"])
+    proc = subprocess.run(["unshare", "--net", "nft", "-c", "-f", str(path)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Rewrite tests/golden/<case>/<backend>.yml from the current renderers.
 
 Only after a deliberate change: review `git diff tests/golden` line by line

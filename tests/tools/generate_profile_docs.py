@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Write (or check) docs/profiles/: one Markdown table per built-in profile.
 
     python tests/tools/generate_profile_docs.py          # rewrite the docs

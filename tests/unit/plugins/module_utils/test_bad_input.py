@@ -61,6 +61,10 @@ def pdr(**kwargs):
     return compile_rules("rackspace_pdr", component="appliance", now=NOW, **kwargs)
 
 
+EMPTY_REQUIREMENTS = "schema_version: 1\nname: x\nvendor: v\nproduct: p\ncomponents: {a: {description: d}}\nrequirements: []\n"
+LICENSE_PORT_70000 = {"workstation_cidrs": ["198.51.100.0/24"], "license_server_port": 70000}
+
+
 def _write(tmp_path, text):
     path = tmp_path / "profile.yml"
     path.write_text(text)
@@ -73,8 +77,7 @@ CASES = [
     ("missing file", lambda t: compile_rules(str(t / "nope.yml")), ["nope.yml", "cannot read profile file"]),
     ("invalid yaml", lambda t: compile_rules(_write(t, "name: [unclosed\n")), ["profile.yml", "not valid YAML"]),
     ("not a mapping", lambda t: compile_rules(["a", "b"]), ["a profile is a built-in name, a file path or a dict"]),
-    ("file error names the file", lambda t: compile_rules(_write(t, "schema_version: 1\nname: x\nvendor: v\nproduct: p\n"
-                                                                   "components: {a: {description: d}}\nrequirements: []\n")),
+    ("file error names the file", lambda t: compile_rules(_write(t, EMPTY_REQUIREMENTS)),
      ["file ", "profile.yml", "profile x", "field requirements", "non-empty list"]),
     # --- selection and parameters
     ("unknown component", lambda t: compile_rules("rackspace_pdr", component="agent", params=PDR),
@@ -95,8 +98,7 @@ CASES = [
      ["field params.datacenter", "must be one of us, eu", "'apac'"]),
     ("bool given a string", lambda t: compile_rules("pdq_connect", params={"websocket_fallback_ips": "yes"}),
      ["profile pdq_connect", "field params.websocket_fallback_ips", "must be true or false"]),
-    ("port parameter out of range", lambda t: compile_rules("teradici_cas", component="license_server",
-                                                              params={"workstation_cidrs": ["198.51.100.0/24"], "license_server_port": 70000}),
+    ("port parameter out of range", lambda t: compile_rules("teradici_cas", component="license_server", params=LICENSE_PORT_70000),
      ["profile teradici_cas", "field params.license_server_port", "70000 is out of range 1-65535"]),
     ("port parameter not a number", lambda t: user_compile(USER_PROFILE, params={"servers": ["203.0.113.1"], "port": "https"}),
      ["profile acme_agent", "field params.port", "'https' is not a number"]),
