@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Attributes every ruleset module shares: one place, so the promise is the same everywhere."""
+
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+"""
+
+    # The module computes one plan (query, compare) and both check mode and diff mode report that plan.
+    RULESET = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details: The plan of changes is computed exactly as in a real run; nothing is applied.
+  diff_mode:
+    support: full
+    details: The diff lists the managed rules removed (before) and added (after), one per line.
+  platform:
+    support: full
+    platforms: posix
+"""
