@@ -38,6 +38,27 @@ FQDN_STRATEGIES = ("reject", "resolve", "any_address", "proxy", "windows_dynamic
 DEFAULT_FQDN_STRATEGY = "reject"
 WILDCARD_FALLBACKS = (None, "any_address", "proxy")
 TAG_PREFIX = "netreq"
+# How a host backend treats traffic no rule allows, per direction: leave it to
+# the host's existing handling ("permissive") or drop it ("allowlist").
+ENFORCEMENT_POLICIES = ("permissive", "allowlist")
+
+
+def merge_options(backend, defaults, options):
+    """``defaults`` updated with ``options``; unknown names fail, None means "use the default"."""
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
+                          % (backend, ", ".join(unknown), ", ".join(sorted(defaults))))
+    merged = dict(defaults)
+    merged.update((key, value) for key, value in options.items() if value is not None)
+    return merged
+
+
+def check_enforcement(backend, options):
+    """Validate ``ingress_policy``/``egress_policy`` the same way for every host backend."""
+    for key in ("ingress_policy", "egress_policy"):
+        if options[key] not in ENFORCEMENT_POLICIES:
+            raise NetreqError("backend %s: %s must be one of %s, got %r" % (backend, key, ", ".join(ENFORCEMENT_POLICIES), options[key]))
 
 
 def rule_tag(rule):

@@ -53,6 +53,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    merge_options,
     format_network,
     port_ranges,
     rule_label,
@@ -83,12 +84,7 @@ _PROTOCOLS = ("tcp", "udp", "icmp", "any")
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(sorted(DEFAULT_OPTIONS))))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     for key in ("max_rules_per_group", "max_groups"):
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -46,6 +46,7 @@ import re
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    merge_options,
     format_network,
     port_ranges,
     rule_label,
@@ -83,12 +84,7 @@ def _int_option(opts, key, low, high):
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(sorted(DEFAULT_OPTIONS))))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     if not isinstance(merged["name_prefix"], str) or not _PREFIX_RE.match(merged["name_prefix"]):
         raise NetreqError("backend %s: option name_prefix must be 1-40 letters, digits, '_', '.' or '-' starting with a letter or digit, got %r"
                           % (BACKEND, merged["name_prefix"]))

@@ -70,6 +70,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    merge_options,
+    check_enforcement,
     format_network,
     port_ranges,
     rule_label,
@@ -80,6 +82,8 @@ BACKEND = "firewalld"
 
 DEFAULT_OPTIONS = {
     "policy_prefix": "netreq",
+    "ingress_policy": "permissive",
+    "egress_policy": "permissive",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
 }
@@ -97,12 +101,8 @@ _FAMILIES = ((4, "ipv4", "inet", "icmp", "0.0.0.0/0"), (6, "ipv6", "inet6", "ipv
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
+    check_enforcement(BACKEND, merged)
     prefix = str(merged["policy_prefix"])
     if not _PREFIX_RE.match(prefix) or len(prefix) > POLICY_NAME_MAX - len("-out"):
         raise NetreqError("backend %s: policy_prefix must be letters, digits, _ or - and at most %d characters, got %r"
@@ -183,7 +183,7 @@ def render(rules, **options):
             "description": "netreq.firewall: %s allow rules" % direction,
             "ingress_zones": ingress_zones,
             "egress_zones": egress_zones,
-            "target": "CONTINUE",
+            "target": "DROP" if opts["%s_policy" % direction] == "allowlist" else "CONTINUE",
             "rich_rules": [],
         }
         address_kws[direction] = address_kw

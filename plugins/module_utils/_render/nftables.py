@@ -73,6 +73,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    merge_options,
+    check_enforcement,
     format_network,
     port_ranges,
     rule_label,
@@ -87,7 +89,6 @@ DEFAULT_OPTIONS = {
     "fqdn_strategy": None,
     "wildcard_fallback": None,
 }
-POLICIES = ("permissive", "allowlist")
 COMMENT_MAX = 128
 
 # (chain, direction, address selector, interface selector)
@@ -104,18 +105,11 @@ _SET_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     if not _NAME_RE.match(str(merged["table_name"])):
         raise NetreqError("backend %s: table_name must be a letter followed by letters, digits or _ (at most 64), got %r"
                           % (BACKEND, merged["table_name"]))
-    for key in ("ingress_policy", "egress_policy"):
-        if merged[key] not in POLICIES:
-            raise NetreqError("backend %s: %s must be one of %s, got %r" % (BACKEND, key, ", ".join(POLICIES), merged[key]))
+    check_enforcement(BACKEND, merged)
     return merged
 
 

@@ -40,16 +40,20 @@ Decisions:
 * The comment is ``netreq:<profile>:<id>``, plus `` expires=<ISO-8601>`` for
   an expiring temporary rule.
 * ``fqdn_strategy=resolve`` is not available (ufw has no address sets).
+* ``default_policies``: ``{incoming, outgoing}``, ``deny`` for a direction
+  whose policy is ``allowlist``, null (leave the host's default) for
+  ``permissive``.
 """
 
 from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
-    NetreqError,
     UnsupportedRuleError,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    check_enforcement,
+    merge_options,
     format_network,
     port_ranges,
     rule_label,
@@ -58,6 +62,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 BACKEND = "ufw"
 
 DEFAULT_OPTIONS = {
+    "ingress_policy": "permissive",
+    "egress_policy": "permissive",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
 }
@@ -65,12 +71,8 @@ MULTIPORT_MAX = 15  # iptables multiport limit; a range counts as two ports
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(DEFAULT_OPTIONS)))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
+    check_enforcement(BACKEND, merged)
     return merged
 
 
@@ -145,4 +147,9 @@ def render(rules, **options):
         for remote in remotes:
             for port in _port_groups(rule):
                 result.append(_ufw_rule(rule, remote, port, comment))
-    return ctx.envelope(rules=result)
+    # allowlist: ufw's own default policy drops what no rule allows (its
+    # before.rules keep loopback and established traffic); permissive leaves
+    # the host's defaults as they are
+    defaults = {direction: "deny" if opts["%s_policy" % key] == "allowlist" else None
+                for direction, key in (("incoming", "ingress"), ("outgoing", "egress"))}
+    return ctx.envelope(rules=result, default_policies=defaults)

@@ -57,6 +57,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import Net
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     TAG_PREFIX,
     RenderContext,
+    merge_options,
     format_network,
     port_ranges,
     rule_tag,
@@ -84,12 +85,7 @@ _PS_PROTOCOLS = {"tcp": "TCP", "udp": "UDP", "icmpv4": "ICMPv4", "icmpv6": "ICMP
 
 
 def _options(options):
-    unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
-    if unknown:
-        raise NetreqError("backend %s: unknown option(s) %s; valid options: %s"
-                          % (BACKEND, ", ".join(unknown), ", ".join(sorted(DEFAULT_OPTIONS))))
-    merged = dict(DEFAULT_OPTIONS)
-    merged.update((key, value) for key, value in options.items() if value is not None)
+    merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     profiles = merged["profiles"]
     if isinstance(profiles, str):
         profiles = [profiles]

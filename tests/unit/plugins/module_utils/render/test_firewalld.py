@@ -173,3 +173,18 @@ def test_same_id_in_two_profiles_cannot_share_an_ipset():
 def test_ports_with_protocol_icmp_raise():
     with pytest.raises(UnsupportedRuleError, match="bad_rule"):
         firewalld.render([rule("bad_rule", protocol="icmp", ports=["8"])])
+
+
+@pytest.mark.parametrize("options, targets", [
+    ({}, {"netreq-in": "CONTINUE", "netreq-out": "CONTINUE"}),
+    ({"egress_policy": "allowlist"}, {"netreq-in": "CONTINUE", "netreq-out": "DROP"}),
+    ({"ingress_policy": "allowlist"}, {"netreq-in": "DROP", "netreq-out": "CONTINUE"}),
+])
+def test_allowlist_drops_what_the_policy_does_not_accept(options, targets):
+    result = firewalld.render([rule("out_dns", ports=["53"], remote=["8.8.8.8"])], **options)
+    assert {policy["name"]: policy["target"] for policy in result["policies"]} == targets
+
+
+def test_unknown_enforcement_policy_fails():
+    with pytest.raises(NetreqError, match="ingress_policy must be one of permissive, allowlist"):
+        firewalld.render([], ingress_policy="strict")

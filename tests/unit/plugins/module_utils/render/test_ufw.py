@@ -141,3 +141,18 @@ def test_wildcard_fallback_with_any_address_strategy():
 def test_bad_options_are_named(options, word):
     with pytest.raises(NetreqError, match=word):
         ufw.render([], **options)
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({}, {"incoming": None, "outgoing": None}),
+    ({"egress_policy": "allowlist"}, {"incoming": None, "outgoing": "deny"}),
+    ({"ingress_policy": "allowlist", "egress_policy": "allowlist"}, {"incoming": "deny", "outgoing": "deny"}),
+])
+def test_enforcement_sets_only_the_allowlisted_defaults(options, expected):
+    result = ufw.render([rule("out_dns", ports=["53"], remote=["8.8.8.8"])], **options)
+    assert result["default_policies"] == expected
+
+
+def test_unknown_enforcement_policy_fails():
+    with pytest.raises(NetreqError, match="egress_policy must be one of permissive, allowlist"):
+        ufw.render([], egress_policy="deny")
