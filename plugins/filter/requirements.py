@@ -20,7 +20,10 @@ description:
     guessed or silently dropped.
 options:
   _input:
-    description: The profile, as a built-in name, a path to a YAML file, or a dict.
+    description:
+      - The profile, as a built-in name, a path to a YAML file, or a dict.
+      - Or a list of selections C({profile, component, params, enable, expires}) whose rules are concatenated, as the
+        host_firewall role passes them; the other options must then be left out.
     type: raw
     required: true
   component:
@@ -54,6 +57,13 @@ EXAMPLES = r"""
            component='appliance',
            params={'datacenter': 'us', 'agent_cidrs': ['198.51.100.0/24']},
            enable=[{'name': 'troubleshooting_ssh', 'expires': '2030-01-31'}]) }}
+
+- name: Several profiles for one host, as one rule list
+  ansible.builtin.set_fact:
+    host_rules: >-
+      {{ [{'profile': 'rackspace_pdr', 'component': 'appliance', 'params': {'agent_cidrs': ['198.51.100.0/24']}},
+          {'profile': 'pdq_connect', 'component': 'agent', 'params': {'prebuilt_packages': false}}]
+         | netreq.firewall.requirements }}
 
 - name: A user profile from a file
   ansible.builtin.set_fact:
@@ -116,7 +126,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
 
 
@@ -127,6 +137,11 @@ def requirements(profile, component=None, params=None, enable=None, expires=None
         "enable": enable if enable is not None else [], "expires": expires,
     })
     try:
+        if isinstance(profile, (list, tuple)):
+            if any(value not in (None, {}, []) for value in arguments.values()):
+                raise AnsibleFilterError("netreq.firewall.requirements: with a list of selections, put component, params, "
+                                         "enable and expires inside each selection")
+            return compile_selections(profile)
         return compile_rules(profile, **arguments)
     except NetreqError as exc:
         raise AnsibleFilterError("netreq.firewall.requirements: %s" % exc)

@@ -555,3 +555,32 @@ def describe_profile(profile):
         "components": dict(profile.components),
         "options": list(profile.options),
     }
+
+
+_SELECTION_KEYS = {"profile", "component", "params", "enable", "expires"}
+
+
+def compile_selections(selections, now=None):
+    """Rules of several profile selections, for one host; rule ids must stay unique per profile.
+
+    Each selection is ``{profile, component, params, enable, expires}`` as for
+    ``compile_rules``. Two selections that yield the same ``profile:id`` would
+    own the same firewall objects, so that is refused rather than merged.
+    """
+    if not isinstance(selections, (list, tuple)) or not selections:
+        raise ProfileError("a list of profile selections {profile, component, params, enable, expires} is required")
+    rules, owners = [], {}
+    for index, selection in enumerate(selections):
+        if not isinstance(selection, dict) or "profile" not in selection or set(selection) - _SELECTION_KEYS:
+            raise ProfileError("selection %d must be a mapping with profile and optionally component, params, enable, expires"
+                               % (index + 1), field="selections[%d]" % index)
+        arguments = {key: selection[key] for key in _SELECTION_KEYS - {"profile"} if selection.get(key) is not None}
+        for rule in compile_rules(selection["profile"], now=now, **arguments):
+            key = "%s:%s" % (rule["profile"], rule["id"])
+            if key in owners:
+                raise ProfileError("rule %s comes from selections %d and %d; select each requirement once"
+                                   % (rule["id"], owners[key] + 1, index + 1), profile=rule["profile"], requirement=rule["id"],
+                                   field="selections[%d]" % index)
+            owners[key] = index
+            rules.append(rule)
+    return rules

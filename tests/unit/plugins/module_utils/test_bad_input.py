@@ -174,6 +174,11 @@ CASES = [
      ["rule agent_remote_desktop", "*.islonline.net", "wildcard_fallback"]),
     ("unknown backend", lambda t: render_filter([], backend="pf"), ["netreq.firewall.render", "backend", "pf"]),
     ("not a rule list", lambda t: render_filter([{"id": "x"}], backend="ufw"), ["item 0 is not a Rule"]),
+    ("same requirement selected twice", lambda t: requirements_filter([{"profile": "pdq_connect"}, {"profile": "pdq_connect", "component": "agent"}]),
+     ["profile pdq_connect", "requirement agent_wss", "comes from selections 1 and 2"]),
+    ("selection without a profile", lambda t: requirements_filter([{"component": "agent"}]), ["selection 1 must be a mapping with profile"]),
+    ("selection list with outer options", lambda t: requirements_filter([{"profile": "pdq_connect"}], component="agent"),
+     ["put component, params, enable and expires inside each selection"]),
     ("filter argument of the wrong type", lambda t: requirements_filter("rackspace_pdr", params=["agent_cidrs"]),
      ["netreq.firewall.requirements", "params"]),
 ]

@@ -127,3 +127,12 @@ def test_remote_normalization(value, expected):
             addr.parse_remote(value, allow_wildcard=True)
     else:
         assert addr.parse_remote(value, allow_wildcard=True) == expected
+
+
+def test_selections_concatenate_profiles_in_order():
+    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+    rules = compile_selections([
+        {"profile": PROFILE, "component": "server"},
+        {"profile": "pdq_connect", "component": "web_browser", "params": None},
+    ], now=NOW)
+    assert [(r["profile"], r["id"]) for r in rules] == [("acme", "server_in"), ("pdq_connect", "web_app")]
