@@ -28,6 +28,7 @@ attributes:
     support: full
     details: The diff lists the managed rules removed (before) and added (after), one per line.
   platform:
+    description: Target OS/families that can be operated against.
     support: full
     platforms: posix
 """
