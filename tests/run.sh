@@ -153,7 +153,9 @@ step_molecule() {
         echo "run: no Molecule scenarios in extensions/molecule/ (no */molecule.yml): skipped"
         return 77
     fi
-    (cd extensions && molecule test --all)
+    # Molecule reads extensions/molecule/config.yml only when run from the
+    # collection root (the directory holding galaxy.yml).
+    molecule test --all
 }
 
 # ---------------------------------------------------------------- driver
