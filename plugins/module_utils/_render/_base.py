@@ -20,6 +20,7 @@ Nothing here touches a host; it runs on the controller.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 try:
@@ -71,6 +72,31 @@ def rule_label(rule):
     if rule.get("expires"):
         return "%s expires=%s" % (rule_tag(rule), rule["expires"])
     return rule_tag(rule)
+
+
+def described(rule, limit):
+    """``<label> <description>`` cut to the backend's description length."""
+    text = rule_label(rule)
+    if rule.get("description"):
+        text = "%s %s" % (text, rule["description"])
+    return text[:limit]
+
+
+def hashed_name(name, identity, limit):
+    """Cut ``name`` so ``<cut>-<8 hex digits of identity>`` fits in ``limit``; deterministic and unique per identity."""
+    return "%s-%s" % (name[:limit - 9], hashlib.sha256(identity.encode("utf-8")).hexdigest()[:8])
+
+
+def unique_names(backend, candidates, limit, fold=None):
+    """Names for ``[(name, identity)]`` where colliding names (compared after ``fold``) get a hash suffix."""
+    fold = fold or (lambda name: name)
+    counts = {}
+    for name, _identity in candidates:
+        counts[fold(name)] = counts.get(fold(name), 0) + 1
+    names = [hashed_name(name, identity, limit) if counts[fold(name)] > 1 else name for name, identity in candidates]
+    if len({fold(name) for name in names}) != len(names):
+        raise NetreqError("backend %s: cannot derive unique names for %s" % (backend, ", ".join(sorted(names))))
+    return names
 
 
 def port_ranges(rule):

@@ -40,16 +40,17 @@ Decisions:
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    described,
+    hashed_name,
+    unique_names,
     merge_options,
     format_network,
     port_ranges,
-    rule_label,
     rule_tag,
 )
 
@@ -94,33 +95,12 @@ def _options(options):
     return merged
 
 
-def _short_hash(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-def _hashed_name(name, identity):
-    """Cut ``name`` so ``<cut>-<hash>`` fits in NAME_MAX; the hash keeps it unique and ends it with a digit or letter."""
-    return "%s-%s" % (name[:NAME_MAX - 9], _short_hash(identity))
-
-
 def _candidate_name(prefix, rule, suffix):
     name = _NAME_BAD_RE.sub("_", "%s-%s-%s%s" % (prefix, rule["profile"], rule["id"], suffix))
     identity = "%s%s" % (rule_tag(rule), suffix)
     if len(name) > NAME_MAX or not _NAME_RE.match(name):
-        name = _hashed_name(name, identity)
+        name = hashed_name(name, identity, NAME_MAX)
     return name, identity
-
-
-def _unique_names(candidates):
-    """Give every colliding name (case-insensitive) a hash suffix; ``candidates`` is ``[(name, identity)]``."""
-    counts = {}
-    for name, _identity in candidates:
-        counts[name.lower()] = counts.get(name.lower(), 0) + 1
-    names = [_hashed_name(name, identity) if counts[name.lower()] > 1 else name for name, identity in candidates]
-    lowered = [name.lower() for name in names]
-    if len(set(lowered)) != len(lowered):
-        raise NetreqError("backend %s: cannot derive unique rule names for %s" % (BACKEND, ", ".join(sorted(names))))
-    return names
 
 
 def _port_value(rule):
@@ -135,13 +115,6 @@ def _port_value(rule):
 def _prefix_value(networks):
     prefixes = [format_network(net) for net in networks]
     return prefixes[0] if len(prefixes) == 1 else prefixes
-
-
-def _description(rule):
-    text = rule_label(rule)
-    if rule.get("description"):
-        text = "%s %s" % (text, rule["description"])
-    return text[:DESCRIPTION_MAX]
 
 
 def render(rules, **options):
@@ -169,7 +142,7 @@ def render(rules, **options):
             "backend %s: the rules need %d security rules, more than max_rules=%d (Azure allows 1000 rules per network security group)"
             % (BACKEND, len(pending), opts["max_rules"]))
 
-    names = _unique_names([_candidate_name(opts["name_prefix"], rule, suffix) for rule, suffix, _remote in pending])
+    names = unique_names(BACKEND, [_candidate_name(opts["name_prefix"], rule, suffix) for rule, suffix, _remote in pending], NAME_MAX, fold=str.lower)
     next_priority = {"Inbound": opts["priority_start"], "Outbound": opts["priority_start"]}
     result = []
     for name, (rule, _suffix, remote) in zip(names, pending):
@@ -184,7 +157,7 @@ def render(rules, **options):
         ingress = rule["direction"] == "ingress"
         result.append({
             "name": name,
-            "description": _description(rule),
+            "description": described(rule, DESCRIPTION_MAX),
             "protocol": _PROTOCOLS[rule["protocol"]],
             "source_port_range": "*",
             "destination_port_range": _port_value(rule),

@@ -38,16 +38,17 @@ Decisions:
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     RenderContext,
+    described,
+    hashed_name,
+    unique_names,
     merge_options,
     format_network,
     port_ranges,
-    rule_label,
     rule_tag,
 )
 
@@ -89,39 +90,12 @@ def _options(options):
     return merged
 
 
-def _short_hash(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-def _hashed_name(name, identity):
-    """Cut ``name`` so ``<cut>-<hash>`` fits in NAME_MAX; the hash (hex) ends it with a letter or digit."""
-    return "%s-%s" % (name[:NAME_MAX - 9], _short_hash(identity))
-
-
 def _candidate_name(prefix, rule, suffix):
     name = _NAME_BAD_RE.sub("-", ("%s-%s-%s%s" % (prefix, rule["profile"], rule["id"], suffix)).lower())
     identity = "%s%s" % (rule_tag(rule), suffix)
     if len(name) > NAME_MAX or not _NAME_RE.match(name):
-        name = _hashed_name(name, identity)
+        name = hashed_name(name, identity, NAME_MAX)
     return name, identity
-
-
-def _unique_names(candidates):
-    """Give every colliding name a hash suffix; ``candidates`` is ``[(name, identity)]``."""
-    counts = {}
-    for name, _identity in candidates:
-        counts[name] = counts.get(name, 0) + 1
-    names = [_hashed_name(name, identity) if counts[name] > 1 else name for name, identity in candidates]
-    if len(set(names)) != len(names):
-        raise NetreqError("backend %s: cannot derive unique firewall names for %s" % (BACKEND, ", ".join(sorted(names))))
-    return names
-
-
-def _description(rule):
-    text = rule_label(rule)
-    if rule.get("description"):
-        text = "%s %s" % (text, rule["description"])
-    return text[:DESCRIPTION_MAX]
 
 
 def _allowed(rule, ip_protocol):
@@ -156,13 +130,13 @@ def render(rules, **options):
             if ranges:
                 pending.append((rule, suffix, ip_protocol, ranges))
 
-    names = _unique_names([_candidate_name(opts["name_prefix"], rule, suffix) for rule, suffix, _proto, _ranges in pending])
+    names = unique_names(BACKEND, [_candidate_name(opts["name_prefix"], rule, suffix) for rule, suffix, _proto, _ranges in pending], NAME_MAX)
     firewalls = []
     for name, (rule, _suffix, ip_protocol, ranges) in zip(names, pending):
         direction, ranges_key = _DIRECTIONS[rule["direction"]]
         firewall = {
             "name": name,
-            "description": _description(rule),
+            "description": described(rule, DESCRIPTION_MAX),
             "direction": direction,
             "allowed": _allowed(rule, ip_protocol),
             ranges_key: ranges,
