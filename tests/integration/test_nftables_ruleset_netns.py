@@ -32,7 +32,7 @@ _COUNTER = itertools.count()
 
 OTHER_TABLE = (
     "table inet other {\n"
-    "\tset keep { type ipv4_addr; elements = { 192.0.2.99 } }\n"
+    "\tset keep { type ipv4_addr; elements = { 203.0.113.99 } }\n"
     "\tchain input {\n"
     "\t\ttype filter hook input priority 10; policy accept;\n"
     '\t\ttcp dport 2222 counter accept comment "not ours"\n'
@@ -167,7 +167,7 @@ def test_every_golden_ruleset_applies_and_both_comparisons_agree(netns, path):
 def test_allowlist_with_sets_and_set_elements_filled_later(netns, mode):
     rule = {
         "id": "agent_out_app", "profile": "pdq_connect", "component": "agent", "direction": "egress",
-        "protocol": "tcp", "ports": ["443"], "remote": ["app.pdq.com", "192.0.2.7", "2001:db8::7"],
+        "protocol": "tcp", "ports": ["443"], "remote": ["app.pdq.com", "203.0.113.7", "2001:db8::7"],
         "description": "", "source": "", "optional": False, "temporary": False, "expires": None,
     }
     rendered = nftables.render([rule], ingress_policy="allowlist", egress_policy="allowlist", fqdn_strategy="resolve")
