@@ -19,7 +19,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render import (
     ufw,
     windows,
 )
-from ansible_collections.netreq.firewall.plugins.module_utils._model import RULE_KEYS
+from ansible_collections.netreq.firewall.plugins.module_utils._addresses import PROTOCOLS
+from ansible_collections.netreq.firewall.plugins.module_utils._model import DIRECTIONS, RULE_KEYS
 
 RENDERERS = {module.BACKEND: module.render for module in (firewalld, ufw, nftables, windows, aws, azure, gcp)}
 BACKENDS = tuple(RENDERERS)
@@ -32,6 +33,9 @@ def check_rules(rules):
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict) or set(rule) != set(RULE_KEYS):
             raise NetreqError("item %d is not a Rule (expected keys: %s)" % (index, ", ".join(RULE_KEYS)))
+        if rule["protocol"] not in PROTOCOLS or rule["direction"] not in DIRECTIONS:
+            raise NetreqError("rule %s: protocol %r or direction %r is not one the Rule contract allows"
+                              % (rule["id"], rule["protocol"], rule["direction"]))
 
 
 def render(backend, rules, **options):

@@ -194,10 +194,6 @@ def render(rules, **options):
     dynamic_keywords = []
     keyword_rules = []
     for rule in rules:
-        if rule["protocol"] not in _PROTOCOLS:
-            raise NetreqError("backend %s: rule %s has unknown protocol %r" % (BACKEND, rule["id"], rule["protocol"]))
-        if rule["direction"] not in _DIRECTIONS:
-            raise NetreqError("backend %s: rule %s has unknown direction %r" % (BACKEND, rule["id"], rule["direction"]))
         planned = ctx.plan_remote(rule)
         if planned.empty:
             continue

@@ -65,6 +65,10 @@ EMPTY_REQUIREMENTS = "schema_version: 1\nname: x\nvendor: v\nproduct: p\ncompone
 LICENSE_PORT_70000 = {"workstation_cidrs": ["198.51.100.0/24"], "license_server_port": 70000}
 
 
+def web_app_rule():
+    return compile_rules("pdq_connect", component="web_browser", now=NOW)[0]
+
+
 def _write(tmp_path, text):
     path = tmp_path / "profile.yml"
     path.write_text(text)
@@ -173,6 +177,8 @@ CASES = [
                                                       backend="nftables", fqdn_strategy="resolve"),
      ["rule agent_remote_desktop", "*.islonline.net", "wildcard_fallback"]),
     ("unknown backend", lambda t: render_filter([], backend="pf"), ["netreq.firewall.render", "backend", "pf"]),
+    ("rule outside the contract", lambda t: render_filter([dict(web_app_rule(), protocol="sctp")], backend="gcp", fqdn_strategy="proxy"),
+     ["rule web_app", "protocol 'sctp'", "Rule contract"]),
     ("not a rule list", lambda t: render_filter([{"id": "x"}], backend="ufw"), ["item 0 is not a Rule"]),
     ("same requirement selected twice", lambda t: requirements_filter([{"profile": "pdq_connect"}, {"profile": "pdq_connect", "component": "agent"}]),
      ["profile pdq_connect", "requirement agent_wss", "comes from selections 1 and 2"]),
