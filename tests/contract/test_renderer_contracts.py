@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -13,29 +14,26 @@ import yaml
 from ansible_collections.netreq.firewall.plugins.module_utils._render import aws, azure, gcp, windows
 from ansible_collections.netreq.firewall.tests.contract.upstream_argspec import validate_against
 
+import rule_builder
+
 AWS = "amazon.aws.ec2_security_group"
 AZURE = "azure.azcollection.azure_rm_securitygroup"
 GCP = "google.cloud.gcp_compute_firewall"
 WINDOWS = "community.windows.win_firewall_rule"
 
 
-def make_rule(rule_id, direction, protocol, ports, remote, description="contract test rule"):
-    return {
-        "id": rule_id, "profile": "contract", "component": "appliance", "direction": direction,
-        "protocol": protocol, "ports": ports, "remote": remote, "description": description,
-        "source": "hand-written", "optional": False, "temporary": False, "expires": None,
-    }
+make_rule = functools.partial(rule_builder.make_rule, profile="contract")
 
 
 RULES = [
     make_rule("out_dns-tcp", "egress", "tcp", ["53"], ["8.8.8.8", "2001:4860:4860::8888"]),
     make_rule("out_dns-udp", "egress", "udp", ["53"], ["8.8.8.8", "2001:4860:4860::8888"]),
-    make_rule("out_ntp", "egress", "udp", ["123"], ["204.110.219.96/27", "208.71.209.32/27"], "NTP, time sync"),
+    make_rule("out_ntp", "egress", "udp", ["123"], ["204.110.219.96/27", "208.71.209.32/27"], description="NTP, time sync"),
     make_rule("out_range", "egress", "tcp", ["443", "4172", "60443-60450"], ["198.51.100.0/24", "2001:db8:10::/48"]),
     make_rule("out_web_any", "egress", "tcp", ["80"], ["any"]),
     make_rule("out_all", "egress", "any", [], ["198.51.100.128/25"]),
     make_rule("out_ping", "egress", "icmp", [], ["any"]),
-    make_rule("out_api", "egress", "tcp", ["443"], ["app.pdq.com", "203.0.113.5"], "API (hostname)"),
+    make_rule("out_api", "egress", "tcp", ["443"], ["app.pdq.com", "203.0.113.5"], description="API (hostname)"),
     make_rule("in_ssh", "ingress", "tcp", ["22"], ["203.0.113.0/25", "203.0.113.128/25", "2001:db8:20::1"]),
     make_rule("in_pcoip", "ingress", "udp", ["4172"], ["any"]),
     make_rule("in_all", "ingress", "any", [], ["any"]),

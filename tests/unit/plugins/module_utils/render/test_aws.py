@@ -10,13 +10,7 @@ import pytest
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import aws
 
-
-def make_rule(rule_id, direction="egress", protocol="tcp", ports=None, remote=None, profile="rackspace_pdr", description="test rule"):
-    return {
-        "id": rule_id, "profile": profile, "component": "appliance", "direction": direction,
-        "protocol": protocol, "ports": list(ports or []), "remote": list(remote or ["any"]),
-        "description": description, "source": "L1: test", "optional": False, "temporary": False, "expires": None,
-    }
+from rule_builder import make_rule
 
 
 def test_backend_name():

@@ -12,15 +12,9 @@ import pytest
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import azure
 
+from rule_builder import make_rule
+
 AZURE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$")
-
-
-def make_rule(rule_id, direction="egress", protocol="tcp", ports=None, remote=None, profile="rackspace_pdr", description="test rule"):
-    return {
-        "id": rule_id, "profile": profile, "component": "appliance", "direction": direction,
-        "protocol": protocol, "ports": list(ports or []), "remote": list(remote or ["any"]),
-        "description": description, "source": "L1: test", "optional": False, "temporary": False, "expires": None,
-    }
 
 
 def test_backend_name():

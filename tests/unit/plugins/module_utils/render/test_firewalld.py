@@ -12,14 +12,7 @@ import pytest
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import firewalld
 
-
-def rule(rule_id, direction="egress", protocol="tcp", ports=None, remote=None, expires=None, profile="rackspace_pdr"):
-    return {
-        "id": rule_id, "profile": profile, "component": "appliance", "direction": direction,
-        "protocol": protocol, "ports": list(ports or []), "remote": list(remote or ["any"]),
-        "description": "test rule", "source": "L1: | test |", "optional": False,
-        "temporary": expires is not None, "expires": expires,
-    }
+from rule_builder import make_rule as rule
 
 
 def policy(result, suffix):

@@ -10,16 +10,9 @@ import pytest
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import ufw
 
+from rule_builder import make_rule as rule
+
 TAG = "netreq:rackspace_pdr:"
-
-
-def rule(rule_id, direction="egress", protocol="tcp", ports=None, remote=None, expires=None):
-    return {
-        "id": rule_id, "profile": "rackspace_pdr", "component": "appliance", "direction": direction,
-        "protocol": protocol, "ports": list(ports or []), "remote": list(remote or ["any"]),
-        "description": "test rule", "source": "L1: | test |", "optional": False,
-        "temporary": expires is not None, "expires": expires,
-    }
 
 
 def args(result):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -13,16 +14,12 @@ import pytest
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
 
+import rule_builder
+
+make_rule = functools.partial(rule_builder.make_rule, profile="pdq_connect", component="agent")
+
 GUID = re.compile(r"^\{[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\}$")
 ALL_PROFILES = ["domain", "private", "public"]
-
-
-def make_rule(rule_id, direction="egress", protocol="tcp", ports=None, remote=None, profile="pdq_connect", description="test rule"):
-    return {
-        "id": rule_id, "profile": profile, "component": "agent", "direction": direction,
-        "protocol": protocol, "ports": list(ports or []), "remote": list(remote or ["any"]),
-        "description": description, "source": "L1: test", "optional": False, "temporary": False, "expires": None,
-    }
 
 
 def test_backend_name():
