@@ -1,0 +1,357 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the one skeleton every applier of the collection runs on.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It runs on managed hosts (standard library and
+ansible.module_utils only).
+
+Every applier (nftables, ufw, firewalld, and the ones to come) does the same
+six steps, in this order, and only ``apply`` and ``rollback`` change the host:
+
+1. ``validate``: the whole input, offline. Nothing on the host has been read
+   or touched when it fails, so a bad input never half-applies.
+2. ``read``: the owned state, in the structured form the backend offers.
+3. ``plan``: plain Python over (desired, state) returning a ``Plan``; the unit
+   tests drive it from recorded host output. Check mode stops here, so check
+   mode and diff mode report exactly what a real run would do.
+4. ``apply``: one batch write (files plus one reload, or one transaction),
+   after ``backup`` saved what it will overwrite.
+5. ``read`` again and ``verify`` that the host holds the desired state.
+6. ``rollback`` when 4 or 5 fails: the backup goes back and the backend
+   reloads it; the task fails saying whether the old state was restored.
+
+Subclasses only implement the steps; ``Applier.run`` owns the order, the
+check-mode guard (there is no other one) and the result, so every module
+returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
+``diff``) with the same ``plan`` shape (see ``Plan``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+
+# Commands run with the C locale so their output and messages can be parsed.
+C_LOCALE = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
+
+
+class ApplyError(NetreqError):
+    """A step failed; ``details`` are added to the module result (``changed`` says whether the host changed)."""
+
+    def __init__(self, message, changed=False, **details):
+        super().__init__(message)
+        self.changed = changed
+        self.details = details
+
+
+class InputError(ApplyError):
+    """The input is invalid; raised by ``validate`` before the host is read or touched."""
+
+
+# ---------------------------------------------------------------- commands
+
+class CommandRunner(object):
+    """Runs host commands through ``module.run_command``; records every command that changed the host."""
+
+    def __init__(self, module):
+        self.module = module
+        module.run_command_environ_update = dict(C_LOCALE)
+        self.log = []
+
+    def binary(self, name, required=True):
+        path = self.module.get_bin_path(name, required=False)
+        if not path and required:
+            raise ApplyError("%s is not installed on the host (not found in PATH or the sbin directories)" % name)
+        return path
+
+    def run(self, argv, data=None):
+        """Run without judging the exit code: ``(rc, stdout, stderr)``."""
+        return self.module.run_command([str(word) for word in argv], data=data, check_rc=False,
+                                       binary_data=data is not None)
+
+    def read(self, argv, what, data=None):
+        """A read-only command that must succeed; its stdout."""
+        rc, out, err = self.run(argv, data)
+        if rc != 0:
+            raise ApplyError("cannot %s: %s" % (what, (err or out).strip() or "exit code %d" % rc),
+                             cmd=list(argv), rc=rc, stdout=out, stderr=err)
+        return out
+
+    def change(self, argv, what, data=None):
+        """A command that changes the host; recorded in ``log`` (the module's ``commands``)."""
+        self.log.append(" ".join(str(word) for word in argv))
+        rc, out, err = self.run(argv, data)
+        if rc != 0:
+            raise ApplyError("%s failed: %s" % (what, (err or out).strip() or "exit code %d" % rc),
+                             changed=True, cmd=list(argv), rc=rc, stdout=out, stderr=err)
+        return out
+
+
+# ---------------------------------------------------------------- files
+
+def read_bytes(path):
+    """The content of ``path``, or None when it does not exist."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path, data):
+    """Replace ``path`` by ``data`` (bytes or text) in one rename, keeping its mode and owner.
+
+    The temporary file lives in the same directory (a rename never crosses file
+    systems) and is removed when anything fails, so a full disk leaves the old
+    file in place and no debris.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    directory = os.path.dirname(path) or "."
+    try:
+        current = os.stat(path)
+    except FileNotFoundError:
+        current = None
+    handle, temporary = tempfile.mkstemp(prefix=".netreq-", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if current is not None:
+            os.chmod(temporary, current.st_mode & 0o7777)
+            if os.geteuid() == 0:
+                os.chown(temporary, current.st_uid, current.st_gid)
+        else:
+            os.chmod(temporary, 0o644)
+        os.rename(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+class FileBackup(object):
+    """The bytes of the files an apply may write, taken before the first change.
+
+    Kept in memory: taking the backup cannot fail for lack of disk space, and
+    there is no temporary copy to clean up. ``None`` records a file that did
+    not exist, so ``restore`` removes what the apply created.
+    """
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+        self.saved = {}
+
+    def save(self):
+        for path in self.paths:
+            self.saved[path] = read_bytes(path)
+        return self
+
+    def restore(self):
+        """Write every saved file back (remove the created ones); returns the paths restored."""
+        restored = []
+        for path, content in self.saved.items():
+            if read_bytes(path) == content:
+                continue
+            if content is None:
+                os.unlink(path)
+            else:
+                write_atomic(path, content)
+            restored.append(path)
+        return restored
+
+
+# ---------------------------------------------------------------- the plan
+
+class Plan(object):
+    """What an apply changes, in the one shape every module returns as ``plan``.
+
+    ``added`` and ``removed`` are readable one-line entries (``<where>: <rule>``),
+    ``unchanged`` counts the owned entries kept as they are, and ``settings``
+    lists the non-rule settings that change (default policies, targets,
+    enablement) as ``{name, before, after}``.
+    """
+
+    def __init__(self, added=(), removed=(), unchanged=0, settings=(), existed=True, remains=True):
+        self.added = list(added)
+        self.removed = list(removed)
+        self.unchanged = unchanged
+        self.settings = list(settings)
+        self.existed = existed  # whether the host held any owned state before
+        self.remains = remains  # whether any owned state is left after
+
+    @property
+    def changed(self):
+        return bool(self.added or self.removed or self.settings)
+
+    @property
+    def action(self):
+        if not self.changed:
+            return "none"
+        if not self.existed:
+            return "create"
+        if not self.remains:
+            return "delete"
+        return "update"
+
+    def as_dict(self):
+        return {
+            "action": self.action,
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "unchanged": self.unchanged,
+            "settings": [dict(setting) for setting in self.settings],
+        }
+
+
+def diff_entries(before, after):
+    """Entries only in ``after`` (added) and only in ``before`` (removed), with multiplicity, in order."""
+    remaining = {}
+    for entry in before:
+        remaining[entry] = remaining.get(entry, 0) + 1
+    added = []
+    for entry in after:
+        if remaining.get(entry):
+            remaining[entry] -= 1
+        else:
+            added.append(entry)
+    removed = []
+    left = dict(remaining)
+    for entry in before:
+        if left.get(entry):
+            left[entry] -= 1
+            removed.append(entry)
+    return added, removed
+
+
+# ---------------------------------------------------------------- the skeleton
+
+class Applier(object):
+    """validate -> read -> plan -> (backup -> apply -> read -> verify | rollback); see the module docstring."""
+
+    backend = None  # the backend's name, in results and messages
+
+    def __init__(self, module, params=None, runner=None):
+        self.module = module
+        # the applier's own options: the module's parameters, or a part of them for a dispatching module
+        self.params = module.params if params is None else params
+        self.runner = runner or CommandRunner(module)
+        self.warnings = []
+
+    @classmethod
+    def detect(cls, runner):
+        """Whether the host runs this backend (for ``backend: auto``); cheap and read only."""
+        raise NotImplementedError
+
+    # -- the steps; subclasses implement them
+
+    def validate(self, params):
+        """The desired state from the module parameters; raise InputError for anything invalid."""
+        raise NotImplementedError
+
+    def read(self):
+        """The owned state on the host (read only)."""
+        raise NotImplementedError
+
+    def plan(self, desired, state):
+        """A ``Plan`` from the desired and the current state (pure)."""
+        raise NotImplementedError
+
+    def backup(self, desired, state, plan):
+        """Save what ``apply`` may overwrite; the default saves nothing (a transactional backend)."""
+        return FileBackup(())
+
+    def apply(self, desired, state, plan):
+        """Make the host hold ``desired``: one batch write. The only step besides rollback that changes it."""
+        raise NotImplementedError
+
+    def verify(self, desired, live):
+        """Raise ApplyError when the state read back after ``apply`` is not the desired one."""
+        raise NotImplementedError
+
+    def rollback(self, backup, state):
+        """Put the saved state back after a failed apply and reload it; return what was restored."""
+        return backup.restore()
+
+    def describe(self, state):
+        """A readable text of an owned state, for ``diff``."""
+        raise NotImplementedError
+
+    def describe_desired(self, desired):
+        """A readable text of the desired state, in the same form as ``describe``."""
+        raise NotImplementedError
+
+    def report(self, desired, state, plan):
+        """Backend-specific keys added to the result."""
+        return {}
+
+    # -- the order, owned here
+
+    def run(self):
+        desired = self.validate(self.params)
+        state = self.read()
+        plan = self.plan(desired, state)
+        final = state
+        if plan.changed and not self.module.check_mode:
+            final = self._apply_or_roll_back(desired, state, plan)
+        result = {"changed": plan.changed, "backend": self.backend, "plan": plan.as_dict(),
+                  "commands": list(self.runner.log)}
+        if self.module._diff:
+            result["diff"] = {
+                "before": self.describe(state),
+                "after": self.describe_desired(desired) if plan.changed else self.describe(state),
+                "before_header": "%s (live)" % self.backend,
+                "after_header": "%s (%s)" % (self.backend, "planned" if self.module.check_mode else "applied"),
+            }
+        result.update(self.report(desired, final, plan))
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result
+
+    def _apply_or_roll_back(self, desired, state, plan):
+        backup = self.backup(desired, state, plan)
+        try:
+            self.apply(desired, state, plan)
+            live = self.read()
+            self.verify(desired, live)
+            return live
+        except Exception as exc:  # anything after the first change: restore, then report
+            failure = exc
+        try:
+            restored = self.rollback(backup, state)
+        except Exception as rollback_exc:
+            raise ApplyError("%s apply failed: %s; restoring the previous state failed too: %s"
+                             % (self.backend, failure, rollback_exc), changed=True,
+                             commands=list(self.runner.log), **_details(failure))
+        raise ApplyError("%s apply failed, the previous state was restored: %s" % (self.backend, failure),
+                         changed=True, restored=restored or [], commands=list(self.runner.log),
+                         **_details(failure))
+
+
+def _details(exc):
+    details = dict(getattr(exc, "details", None) or {})
+    details.pop("changed", None)
+    details.pop("commands", None)
+    details.pop("restored", None)
+    return details
+
+
+def run_module(module, applier):
+    """Run an applier and end the module with its result, or fail with the error's message and details."""
+    try:
+        result = applier.run()
+    except ApplyError as exc:
+        module.fail_json(msg=str(exc), changed=exc.changed, **exc.details)
+    except NetreqError as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    warnings = result.pop("warnings", [])
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the names by which the collection recognises what it owns on a host.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. Renderers write these names and appliers look for them: if the
+two sides disagreed, an applier would purge rules the renderer had just
+written, or leave stale ones behind. So they are defined here once and
+imported by both (and passed to the roles through the renderings), never
+written as literals elsewhere. Standard library only: appliers import this on
+managed hosts.
+"""
+
+from __future__ import annotations
+
+# The owner word every tag, table, policy, ipset and group name starts with.
+OWNER = "netreq"
+TAG_SEPARATOR = ":"
+# ufw rule comments, firewalld rich-rule tags, cloud descriptions: netreq:<profile>:<id>
+TAG_PREFIX = OWNER + TAG_SEPARATOR
+
+# nftables: the one table the collection owns.
+NFT_FAMILY = "inet"
+NFT_TABLE = OWNER
+NFT_TABLE_SPEC = "%s %s" % (NFT_FAMILY, NFT_TABLE)
+
+# firewalld: policies <prefix>-in (ANY -> HOST) and <prefix>-out (HOST -> ANY), ipsets <prefix>-*.
+FIREWALLD_POLICY_PREFIX = OWNER
+FIREWALLD_INGRESS_SUFFIX = "-in"
+FIREWALLD_EGRESS_SUFFIX = "-out"
+
+# ufw: every rule whose comment starts with this prefix belongs to the collection.
+UFW_COMMENT_PREFIX = TAG_PREFIX
+
+# Windows Defender Firewall: rule group of a profile's rules, netreq:<profile>.
+WINDOWS_GROUP_PREFIX = TAG_PREFIX
+
+# Cloud objects (security groups, NSG rules, firewall rules) are named from this prefix.
+CLOUD_NAME_PREFIX = OWNER
+
+
+def tag(profile, rule_id):
+    """The ownership tag of one rule: ``netreq:<profile>:<id>``."""
+    return "%s%s%s%s" % (TAG_PREFIX, profile, TAG_SEPARATOR, rule_id)
+
+
+def firewalld_policy_names(prefix=FIREWALLD_POLICY_PREFIX):
+    """``(ingress, egress)`` policy names for a policy prefix."""
+    return prefix + FIREWALLD_INGRESS_SUFFIX, prefix + FIREWALLD_EGRESS_SUFFIX
