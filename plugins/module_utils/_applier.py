@@ -11,7 +11,8 @@ Every applier (nftables, ufw, firewalld, and the ones to come) does the same
 six steps, in this order, and only ``apply`` and ``rollback`` change the host:
 
 1. ``validate``: the whole input, offline. Nothing on the host has been read
-   or touched when it fails, so a bad input never half-applies.
+   or touched when it fails, so a bad input never half-applies. ``prepare``
+   then lets the host's own parser check it, still read only.
 2. ``read``: the owned state, in the structured form the backend offers.
 3. ``plan``: plain Python over (desired, state) returning a ``Plan``; the unit
    tests drive it from recorded host output. Check mode stops here, so check
@@ -81,13 +82,18 @@ class CommandRunner(object):
                              cmd=list(argv), rc=rc, stdout=out, stderr=err)
         return out
 
-    def change(self, argv, what, data=None):
-        """A command that changes the host; recorded in ``log`` (the module's ``commands``)."""
+    def change(self, argv, what, data=None, atomic=False):
+        """A command that changes the host; recorded in ``log`` (the module's ``commands``).
+
+        ``atomic``: the command either does all of its change or none of it
+        (an ``nft -f`` transaction), so its failure left the host unchanged and
+        there is nothing to roll back.
+        """
         self.log.append(" ".join(str(word) for word in argv))
         rc, out, err = self.run(argv, data)
         if rc != 0:
             raise ApplyError("%s failed: %s" % (what, (err or out).strip() or "exit code %d" % rc),
-                             changed=True, cmd=list(argv), rc=rc, stdout=out, stderr=err)
+                             changed=not atomic, cmd=list(argv), rc=rc, stdout=out, stderr=err)
         return out
 
 
@@ -256,6 +262,15 @@ class Applier(object):
         """The desired state from the module parameters; raise InputError for anything invalid."""
         raise NotImplementedError
 
+    def prepare(self, desired):
+        """Read-only checks of the desired state by the host itself (the kernel's or the daemon's own parser).
+
+        Runs once, after ``validate`` and before the first ``read``; returns the
+        desired state, completed with what only the host can tell (for example
+        nft's own listing of it). The default has nothing to ask.
+        """
+        return desired
+
     def read(self):
         """The owned state on the host (read only)."""
         raise NotImplementedError
@@ -288,6 +303,10 @@ class Applier(object):
         """A readable text of the desired state, in the same form as ``describe``."""
         raise NotImplementedError
 
+    def subject(self, desired):
+        """What the applier owns, in words, for the diff headers."""
+        return self.backend
+
     def report(self, desired, state, plan):
         """Backend-specific keys added to the result."""
         return {}
@@ -295,7 +314,7 @@ class Applier(object):
     # -- the order, owned here
 
     def run(self):
-        desired = self.validate(self.params)
+        desired = self.prepare(self.validate(self.params))
         state = self.read()
         plan = self.plan(desired, state)
         final = state
@@ -307,8 +326,8 @@ class Applier(object):
             result["diff"] = {
                 "before": self.describe(state),
                 "after": self.describe_desired(desired) if plan.changed else self.describe(state),
-                "before_header": "%s (live)" % self.backend,
-                "after_header": "%s (%s)" % (self.backend, "planned" if self.module.check_mode else "applied"),
+                "before_header": "%s (live)" % self.subject(desired),
+                "after_header": "%s (desired)" % self.subject(desired),
             }
         result.update(self.report(desired, final, plan))
         if self.warnings:
@@ -319,11 +338,20 @@ class Applier(object):
         backup = self.backup(desired, state, plan)
         try:
             self.apply(desired, state, plan)
-            live = self.read()
-            self.verify(desired, live)
-            return live
-        except Exception as exc:  # anything after the first change: restore, then report
+        except ApplyError as exc:
+            if not exc.changed:  # the write that failed changed nothing: the old state is intact
+                exc.details.setdefault("commands", list(self.runner.log))
+                raise
             failure = exc
+        except Exception as exc:  # pylint: disable=broad-except  (restore first, then report)
+            failure = exc
+        else:
+            try:
+                live = self.read()
+                self.verify(desired, live)
+                return live
+            except Exception as exc:  # pylint: disable=broad-except
+                failure = exc
         try:
             restored = self.rollback(backup, state)
         except Exception as rollback_exc:

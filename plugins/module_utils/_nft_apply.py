@@ -1,635 +1,255 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE: query, compare and replace one nftables table on a target.
+"""PRIVATE: the nftables applier: one table replaced in one ``nft -f`` transaction.
 
 This module is private to the netreq.firewall collection; its API may change
-without notice. It runs on managed hosts, so it uses only the standard library
-and ``ansible.module_utils``. The module ``netreq.firewall.nftables_ruleset``
-is a thin shell around ``NftTableApplier``.
+without notice. It runs on managed hosts (standard library and
+ansible.module_utils only). ``netreq.firewall.nftables_ruleset`` and the
+backend dispatch of ``netreq.firewall.host_ruleset`` are thin shells around
+``NftablesApplier``, which follows the skeleton of ``_applier``:
 
-Pieces, in the order the applier uses them:
+* validate: the ruleset may only address the owned table (``_nft_text``);
+* prepare: ``nft -c -f`` lets the kernel check the whole transaction without
+  committing it, and the desired table is put in canonical form;
+* read: ``nft -s list table`` of the live table, canonical form;
+* plan: the statements added and removed between the two listings;
+* apply: one ``nft -f`` transaction that deletes and recreates only the owned
+  table, so the kernel either takes all of it or none of it;
+* verify: the table read back must be the desired listing; otherwise the
+  previous table (saved as nft printed it, set elements included) is loaded
+  back.
 
-* ``parse_table_spec``: ``"inet netreq"`` -> ``("inet", "netreq")``.
-* ``validate_ruleset``: reads the ``nft -f`` text as nft would split it into
-  commands (quotes, ``#`` comments, ``\\`` continuations, ``;`` and braces) and
-  refuses every command that does not address the managed table, every
-  command that is not about a table's objects (``flush ruleset``,
-  ``include``, ``define``, ``list`` ...), and a text that does not define the
-  table. It returns the transaction to load: the text itself when it starts
-  with ``table F N`` + ``delete table F N`` (the renderer's form), otherwise
-  those two lines followed by the text, so a load always replaces the whole
-  table atomically and never merges into what is there.
-* ``canonical_table``: turns nft text (a listing or an input file) into one
-  canonical listing of the managed table: nft's layout (tabs, one statement a
-  line, base chain header ``type ...; policy ...;``), whitespace and comma
-  spacing normalized, ``counter packets N bytes M`` reduced to ``counter``,
-  the ``elements`` of named sets left out (the resolve strategy fills them at
-  apply time), several definitions of the same table/chain/set merged in
-  order, objects grouped by kind (sets and other objects before chains).
-* ``plan_changes``: the added and removed statements between two canonical
-  listings, each as ``<chain|set> <name>: <statement>``.
-
-Canonical form of the desired table (``NftTableApplier.desired``): the
-ruleset is loaded into a throwaway network namespace (``unshare --net``, then
-``unshare --user --map-root-user --net``) and listed there with the same nft
-binary, so the desired text is exactly what nft would print for it on this
-host. When no namespace can be created (a container without CAP_SYS_ADMIN and
-without user namespaces), or when the ruleset cannot load into an empty
-namespace (it names an interface by index, for example), the fallback is
-``canonical_table`` on the input text itself. That is exact for text written
-in nft's own listing style, as the collection's renderer writes it; a hand
-written ruleset that nft prints differently then reports a change on every
-run and fails verification, with the diff.
+Canonical form of the desired table: the ruleset is loaded into a throwaway
+network namespace (``unshare --net``, then ``unshare --user --map-root-user
+--net``) and listed there with the same nft binary, so the desired text is
+exactly what nft would print for it on this host. When no namespace can be
+created (a container without CAP_SYS_ADMIN and without user namespaces), or
+when the ruleset cannot load into an empty namespace (it names an interface
+by index, for example), the fallback is ``canonical_table`` on the input text
+itself. That is exact for text written in nft's own listing style, as the
+collection's renderer writes it; a hand-written ruleset that nft prints
+differently then reports a change on every run and fails verification, with
+the diff.
 """
 
 from __future__ import annotations
 
-import collections
 import difflib
 import os
-import re
 import tempfile
 
-FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
-# the renderer's table names, and nft identifiers in general, start with a letter
-TABLE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError
+from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
+    RulesetError,
+    canonical_table,
+    check_rules_match,
+    entries,
+    parse_table_spec,
+    rule_lines,
+    validate_ruleset,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import Plan, diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
 
-# Commands allowed in the ruleset, all of which name the table they act on.
-VERBS = ("add", "create", "insert", "replace", "delete", "destroy", "flush", "rename")
-OBJECT_KINDS = ("table", "chain", "rule", "set", "map", "element", "flowtable", "counter",
-                "quota", "limit", "ct", "secmark", "synproxy")
-# Objects defined with a body ``<kind> <name> { ... }`` inside a table.
-BLOCK_KINDS = ("chain", "set", "map", "flowtable", "counter", "quota", "limit", "ct", "secmark", "synproxy")
-# nft lists a table's objects in this order (chains last); canonical_table does the same.
-_KIND_ORDER = {"counter": 0, "quota": 0, "limit": 0, "ct": 0, "secmark": 0, "synproxy": 0,
-               "set": 1, "map": 1, "flowtable": 2, "chain": 3}
+# The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
+ARGUMENT_SPEC = dict(
+    table=dict(type="str", default=NFT_TABLE_SPEC),
+    ruleset=dict(type="str"),
+    rules=dict(type="list", elements="dict", options=dict(
+        id=dict(type="str", required=True),
+        chain=dict(type="str"),
+        statements=dict(type="list", elements="str", default=[]),
+    )),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    canonicalize=dict(type="str", choices=["auto", "netns", "text"], default="auto"),
+)
+REQUIRED_IF = [("state", "present", ("ruleset",))]
 
 ABSENT_MARKERS = ("No such file or directory",)
 # exit codes of the shell script run inside the throwaway namespace
-_NS_LOAD_FAILED = 90
-_NS_NO_TABLE = 91
-_NS_SCRIPT = ('"$1" -f "$2" || exit %d; "$1" -s list table "$3" "$4" || exit %d'
-              % (_NS_LOAD_FAILED, _NS_NO_TABLE))
+NS_LOAD_FAILED = 90
+NS_NO_TABLE = 91
+NS_SCRIPT = ('"$1" -f "$2" || exit %d; "$1" -s list table "$3" "$4" || exit %d'
+             % (NS_LOAD_FAILED, NS_NO_TABLE))
 NAMESPACE_COMMANDS = (
     ("unshare", "--net", "--"),
     ("unshare", "--user", "--map-root-user", "--net", "--"),
 )
 
 
-class RulesetError(Exception):
-    """The input is invalid or addresses something the module does not manage; nothing was run."""
+class _Desired(object):
+    __slots__ = ("state", "family", "name", "transaction", "rules", "path", "canonical", "source")
 
-
-class NftError(Exception):
-    """nft failed on the host; ``details`` carries the command, rc, stdout and stderr."""
-
-    def __init__(self, message, **details):
-        super().__init__(message)
-        self.details = details
-
-
-# ---------------------------------------------------------------- table spec
-
-def parse_table_spec(spec):
-    """``"inet netreq"`` -> ``("inet", "netreq")``; raise RulesetError when malformed."""
-    words = str(spec).split()
-    if len(words) != 2 or words[0] not in FAMILIES or not TABLE_NAME_RE.match(words[1]):
-        raise RulesetError("table must be '<family> <name>' with family one of %s and a name of letters, digits "
-                           "and _ starting with a letter (at most 64), got %r" % (", ".join(FAMILIES), spec))
-    return words[0], words[1]
-
-
-# ---------------------------------------------------------------- reading nft text
-
-class Command(object):
-    """One nft command or block statement: its words and, for ``table/chain/set ... { }``, its body."""
-
-    __slots__ = ("words", "body", "line")
-
-    def __init__(self, words, body, line):
-        self.words = words
-        self.body = body
-        self.line = line
-
-    def text(self):
-        return join_words(self.words) + (" { ... }" if self.body is not None else "")
-
-
-def _tokens(text):
-    """Yield (kind, value, line) with kind one of word, string, {, }, ;, nl, ','."""
-    i = 0
-    line = 1
-    size = len(text)
-    while i < size:
-        char = text[i]
-        if char == "\\" and text[i + 1:i + 2] == "\n":
-            i += 2
-            line += 1
-        elif char == "\n":
-            yield "nl", "\n", line
-            line += 1
-            i += 1
-        elif char.isspace():
-            i += 1
-        elif char == "#":
-            end = text.find("\n", i)
-            i = size if end < 0 else end
-        elif char == '"':
-            end = text.find('"', i + 1)
-            if end < 0:
-                raise RulesetError("line %d: unterminated quoted string" % line)
-            value = text[i:end + 1]
-            yield "string", value, line
-            line += value.count("\n")
-            i = end + 1
-        elif char in "{};,":
-            yield char, char, line
-            i += 1
-        else:
-            start = i
-            while i < size and not text[i].isspace() and text[i] not in '{};,"#\\':
-                i += 1
-            if i == start:  # a lone backslash not followed by a newline
-                i += 1
-            yield "word", text[start:i], line
-
-
-def _opens_block(words, level):
-    """Whether ``{`` after ``words`` starts a body of statements (not an anonymous set)."""
-    if level == "object" or not words:
-        return False
-    rest = words[1:] if words[0] in VERBS else words
-    if not rest:
-        return False
-    if level == "top":
-        return rest[0] == "table" or rest[0] in BLOCK_KINDS
-    return rest[0] in BLOCK_KINDS  # inside a table
-
-
-def _child_level(words, level):
-    rest = words[1:] if words[0] in VERBS else words
-    return "table" if level == "top" and rest[0] == "table" else "object"
-
-
-def _parse(tokens, pos, level):
-    """Parse commands until the closing brace of this level (not consumed) or the end."""
-    commands = []
-    words = []
-    first_line = None
-    depth = 0
-
-    def flush():
-        if words:
-            commands.append(Command(list(words), None, first_line))
-        del words[:]
-
-    while pos < len(tokens):
-        kind, value, line = tokens[pos]
-        if depth == 0 and kind in ("nl", ";"):
-            flush()
-            pos += 1
-            continue
-        if kind == "{" and depth == 0 and _opens_block(words, level):
-            body, pos = _parse(tokens, pos + 1, _child_level(words, level))
-            if pos >= len(tokens):
-                raise RulesetError("line %d: '{' is never closed" % line)
-            commands.append(Command(list(words), body, first_line))
-            del words[:]
-            pos += 1  # the closing brace
-            continue
-        if kind == "}" and depth == 0:
-            flush()
-            if level == "top":
-                raise RulesetError("line %d: '}' without a matching '{'" % line)
-            return commands, pos
-        if kind == "nl":
-            pos += 1  # inside an anonymous set: a continuation
-            continue
-        if not words:
-            first_line = line
-        if kind == "{":
-            depth += 1
-        elif kind == "}":
-            depth -= 1
-        words.append(value)
-        pos += 1
-    if depth:
-        raise RulesetError("line %d: '{' is never closed" % (first_line or 0))
-    flush()
-    return commands, pos
-
-
-def parse_commands(text):
-    """Split nft text into top-level ``Command`` objects, bodies parsed recursively."""
-    commands, _pos = _parse(list(_tokens(text)), 0, "top")
-    return commands
-
-
-def join_words(words):
-    """Words back to one line the way nft prints them: ``{ a, b }`` inside braces, ``a,b`` outside."""
-    out = []
-    depth = 0
-    glue = False
-    for word in words:
-        if word == ",":
-            out.append(",")
-            glue = depth == 0
-            continue
-        if out and not glue:
-            out.append(" ")
-        glue = False
-        out.append(word)
-        if word == "{":
-            depth += 1
-        elif word == "}":
-            depth -= 1
-    return "".join(out)
-
-
-def _address(words):
-    """(verb, kind, family, table name) of a top-level command, or None when it names no table."""
-    verb = "add"
-    rest = list(words)
-    if rest and rest[0] in VERBS:
-        verb = rest.pop(0)
-    if not rest or rest[0] not in OBJECT_KINDS:
-        return None
-    kind = rest.pop(0)
-    if kind == "ct" and rest:
-        rest.pop(0)  # ct helper|timeout|expectation
-    family = "ip"  # nft's default when the family is left out
-    if rest and rest[0] in FAMILIES:
-        family = rest.pop(0)
-    if not rest:
-        return None
-    return verb, kind, family, rest[0]
-
-
-# ---------------------------------------------------------------- validation
-
-def validate_ruleset(text, family, name):
-    """Check that ``text`` only replaces table ``family name``; return the transaction text to load.
-
-    Raises RulesetError naming the line of the first offending command.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise RulesetError("ruleset is empty; state=present needs the text of the table (state=absent deletes it)")
-    commands = parse_commands(text)
-    defines = False
-    prelude = True  # still in the leading 'table F N' / 'delete table F N' lines
-    saw_delete = False
-    for command in commands:
-        address = _address(command.words)
-        if address is None:
-            raise RulesetError("line %d: '%s' is not allowed: the ruleset may only hold table, chain, rule, set, map, "
-                               "element and object commands for table %s %s"
-                               % (command.line, command.text(), family, name))
-        verb, kind, cmd_family, cmd_table = address
-        if (cmd_family, cmd_table) != (family, name):
-            raise RulesetError("line %d: '%s' addresses table %s %s; this module manages only table %s %s and never "
-                               "touches other tables" % (command.line, command.text(), cmd_family, cmd_table, family, name))
-        if kind == "table" and verb in ("delete", "destroy"):
-            if not prelude:
-                raise RulesetError("line %d: '%s' deletes the table after defining it; use state=absent to remove it"
-                                   % (command.line, command.text()))
-            saw_delete = True
-            continue
-        if kind == "table" and verb in ("add", "create") and command.body is None and prelude and not saw_delete:
-            continue  # the leading 'table F N' that makes the delete valid
-        prelude = False
-        if kind == "table" and verb in ("add", "create") or kind in ("chain", "rule", "set", "map", "element"):
-            defines = True
-    if not defines:
-        raise RulesetError("ruleset does not define table %s %s (no 'table %s %s { ... }' block); "
-                           "use state=absent to delete the table" % (family, name, family, name))
-    head = "table %s %s\ndelete table %s %s\n" % (family, name, family, name)
-    if _starts_with_replace(commands, family, name):
-        transaction = text
-    else:
-        transaction = head + text
-    if not transaction.endswith("\n"):
-        transaction += "\n"
-    return transaction
-
-
-def _starts_with_replace(commands, family, name):
-    if len(commands) < 2:
-        return False
-    first, second = commands[0], commands[1]
-    return (first.body is None and _address(first.words) == ("add", "table", family, name)
-            and _address(second.words) in (("delete", "table", family, name), ("destroy", "table", family, name)))
-
-
-# ---------------------------------------------------------------- canonical form
-
-def _strip_counter_values(words):
-    out = []
-    i = 0
-    while i < len(words):
-        out.append(words[i])
-        if words[i] == "counter" and words[i + 1:i + 2] == ["packets"] and words[i + 3:i + 4] == ["bytes"]:
-            i += 5
-        else:
-            i += 1
-    return out
-
-
-class _Table(object):
-    def __init__(self):
-        self.statements = []  # table-level: flags, comment
-        self.objects = collections.OrderedDict()  # (kind, name) -> [statement words]
-
-    def add_object(self, header, body):
-        key = (header[0], " ".join(header[1:]))
-        statements = self.objects.setdefault(key, [])
-        for command in body:
-            words = command.words
-            if header[0] == "set" and words and words[0] == "elements":
-                continue  # filled at apply time; not compared
-            if header[0] in ("counter", "quota") and words and words[0] in ("packets", "used"):
-                continue  # state of a named counter or quota
-            statements.append(_strip_counter_values(words))
-
-
-def canonical_table(text, family, name):
-    """The canonical listing of table ``family name`` defined in ``text``, or "" when it defines none.
-
-    ``text`` is nft input (the ruleset) or output (``nft list table``). Raises
-    RulesetError for commands this text normalization cannot follow (anything
-    but table blocks, the replace prelude and ``add element``).
-    """
-    table = None
-    for command in parse_commands(text):
-        address = _address(command.words)
-        if address is None or address[2:] != (family, name):
-            raise RulesetError("line %d: '%s' is not about table %s %s" % (command.line, command.text(), family, name))
-        verb, kind = address[0], address[1]
-        if kind == "table" and verb in ("delete", "destroy"):
-            table = None
-            continue
-        if kind == "element" and verb == "add":
-            continue
-        if kind == "table" and verb in ("add", "create"):
-            if table is None:
-                table = _Table()
-            for inner in command.body or []:
-                if inner.body is None:
-                    table.statements.append(_strip_counter_values(inner.words))
-                else:
-                    table.add_object(inner.words, inner.body)
-            continue
-        raise RulesetError("line %d: '%s' cannot be compared without a private network namespace; "
-                           "write the ruleset as 'table %s %s { ... }' blocks" % (command.line, command.text(), family, name))
-    if table is None:
-        return ""
-    return _emit(table, family, name)
-
-
-def _emit(table, family, name):
-    lines = ["table %s %s {" % (family, name)]
-    lines.extend("\t" + join_words(words) for words in table.statements)
-    keys = sorted(table.objects, key=lambda key: _KIND_ORDER.get(key[0], 0))  # stable: input order within a kind
-    for index, key in enumerate(keys):
-        if index:
-            lines.append("")
-        lines.append("\t%s %s {" % key)
-        lines.extend("\t\t" + line for line in _emit_body(key[0], table.objects[key]))
-        lines.append("\t}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _emit_body(kind, statements):
-    out = []
-    i = 0
-    while i < len(statements):
-        text = join_words(statements[i])
-        if kind == "chain" and statements[i][0] in ("type", "policy"):
-            if statements[i][0] == "type" and i + 1 < len(statements) and statements[i + 1][0] == "policy":
-                text = "%s; %s" % (text, join_words(statements[i + 1]))
-                i += 1
-            text += ";"
-        out.append(text)
-        i += 1
-    return out
-
-
-def _entries(canonical):
-    """Statements of a canonical listing as ``<kind> <name>: <statement>`` in listing order."""
-    entries = []
-    if not canonical:
-        return entries
-    parent = "table"
-    for line in canonical.splitlines()[1:-1]:
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if line.startswith("\t\t"):
-            entries.append("%s: %s" % (parent, stripped))
-        elif stripped.endswith("{"):
-            parent = stripped[:-1].rstrip()
-        elif stripped == "}":
-            parent = "table"
-        else:
-            entries.append("table: %s" % stripped)
-    return entries
-
-
-def plan_changes(before, after):
-    """Compare two canonical listings: {action, added, removed} with multiset semantics, in listing order."""
-    old = _entries(before)
-    new = _entries(after)
-    remaining_old = collections.Counter(old)
-    added = []
-    for entry in new:
-        if remaining_old[entry]:
-            remaining_old[entry] -= 1
-        else:
-            added.append(entry)
-    remaining_new = collections.Counter(new)
-    removed = []
-    for entry in old:
-        if remaining_new[entry]:
-            remaining_new[entry] -= 1
-        else:
-            removed.append(entry)
-    if before == after:
-        action = "none"
-    elif not before:
-        action = "create"
-    elif not after:
-        action = "delete"
-    else:
-        action = "replace"
-    return {"action": action, "added": added, "removed": removed}
-
-
-def rule_lines(canonical):
-    """The rule statements of the chains of a canonical listing."""
-    return [entry.split(": ", 1)[1] for entry in _entries(canonical)
-            if entry.startswith("chain ") and not re.match(r"^chain [^:]+: (type|policy|comment|devices) ", entry)]
-
-
-_COMMENT_RE = re.compile(r'comment "([^"]*)"')
-
-
-def check_rules_match(rules, canonical):
-    """Every statement of the renderer's ``rules`` must be in the desired table (matched by comment)."""
-    have = collections.Counter()
-    for line in rule_lines(canonical):
-        match = _COMMENT_RE.search(line)
-        if match:
-            have[match.group(1)] += 1
-    for entry in rules:
-        for statement in entry.get("statements") or []:
-            match = _COMMENT_RE.search(statement)
-            if not match:
-                raise RulesetError("rules: statement of rule %s has no comment to match it against the ruleset: %s"
-                                   % (entry.get("id"), statement))
-            key = match.group(1)
-            if not have[key]:
-                raise RulesetError("rules: rule %s (%s) is not in the ruleset; pass rules and ruleset of the same render"
-                                   % (entry.get("id"), statement))
-            have[key] -= 1
-
-
-# ---------------------------------------------------------------- the applier
-
-class NftTableApplier(object):
-    """Query -> compare -> apply for one table, through ``module.run_command`` only.
-
-    ``canonicalize`` is ``auto`` (namespace, else text), ``netns`` (namespace or fail) or ``text``.
-    """
-
-    def __init__(self, module, family, name, canonicalize="auto"):
-        self.module = module
+    def __init__(self, state, family, name, transaction=None, rules=None):
+        self.state = state
         self.family = family
         self.name = name
-        self.canonicalize = canonicalize
-        self.nft = module.get_bin_path("nft", required=True)
-        self.warnings = []
-        self.canonical_source = None
+        self.transaction = transaction
+        self.rules = rules
+        self.path = None
+        self.canonical = ""
+        self.source = "listing"
 
-    # -- reading
 
-    def _run(self, args):
-        return self.module.run_command(list(args))
+class _Live(object):
+    """The live table: canonical listing (compared) and nft's own listing (the rollback copy)."""
 
-    def read_live(self):
-        """The canonical listing of the live table, "" when it does not exist."""
-        args = [self.nft, "-s", "list", "table", self.family, self.name]
-        rc, out, err = self._run(args)
+    __slots__ = ("canonical", "raw")
+
+    def __init__(self, canonical, raw):
+        self.canonical = canonical
+        self.raw = raw
+
+
+class NftablesApplier(Applier):
+    """validate -> prepare (nft -c, canonical desired) -> read -> plan -> one nft -f -> verify."""
+
+    backend = "nftables"
+
+    @classmethod
+    def detect(cls, runner):
+        """Plain nftables is the fallback backend: it is there whenever nft is."""
+        return bool(runner.binary("nft", required=False))
+
+    # -- validate and prepare
+
+    def validate(self, params):
+        family, name = parse_table_spec(params.get("table") or NFT_TABLE_SPEC)
+        state = params.get("state") or "present"
+        if state == "absent":
+            return _Desired(state, family, name)
+        return _Desired(state, family, name, validate_ruleset(params.get("ruleset"), family, name),
+                        params.get("rules") or [])
+
+    def prepare(self, desired):
+        self.nft = self.runner.binary("nft")
+        if desired.state == "absent":
+            return desired
+        desired.path = self._write(desired.transaction)
+        rc, out, err = self.runner.run([self.nft, "-c", "-f", desired.path])
         if rc != 0:
-            if any(marker in err for marker in ABSENT_MARKERS):
-                return ""
-            raise NftError("cannot read table %s %s: %s" % (self.family, self.name, (err or out).strip()),
-                           cmd=args, rc=rc, stdout=out, stderr=err)
-        return canonical_table(out, self.family, self.name)
+            raise RulesetError("nft refused the ruleset (check only, nothing was changed): %s" % (err or out).strip(),
+                               rc=rc, stdout=out, stderr=err)
+        desired.canonical, desired.source = self._canonical(desired)
+        if not desired.canonical:
+            raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
+                               % (desired.family, desired.name))
+        if desired.rules:
+            check_rules_match(desired.rules, desired.canonical)
+        return desired
 
-    def check(self, path):
-        """``nft -c -f``: the kernel checks the whole transaction without committing it."""
-        args = [self.nft, "-c", "-f", path]
-        rc, out, err = self._run(args)
-        if rc != 0:
-            raise NftError("nft refused the ruleset (check only, nothing was changed): %s" % (err or out).strip(),
-                           cmd=args, rc=rc, stdout=out, stderr=err)
-
-    def desired(self, path, text):
-        """Canonical listing of what loading ``text`` (stored at ``path``) produces."""
-        if self.canonicalize in ("auto", "netns"):
+    def _canonical(self, desired):
+        """Canonical listing of what loading the transaction produces, and how it was obtained."""
+        mode = self.params.get("canonicalize") or "auto"
+        if mode in ("auto", "netns"):
             problems = []
             for prefix in NAMESPACE_COMMANDS:
-                binary = self.module.get_bin_path(prefix[0])
+                binary = self.runner.binary(prefix[0], required=False)
                 if not binary:
                     problems.append("%s not found" % prefix[0])
                     break
-                args = [binary] + list(prefix[1:]) + ["sh", "-c", _NS_SCRIPT, "netreq-canonical", self.nft, path, self.family, self.name]
-                rc, out, err = self._run(args)
+                rc, out, err = self.runner.run([binary] + list(prefix[1:]) + [
+                    "sh", "-c", NS_SCRIPT, "netreq-canonical", self.nft, desired.path, desired.family, desired.name])
                 if rc == 0:
-                    self.canonical_source = "netns"
-                    return canonical_table(out, self.family, self.name)
-                if rc == _NS_NO_TABLE:
+                    return canonical_table(out, desired.family, desired.name), "netns"
+                if rc == NS_NO_TABLE:
                     raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
-                                       % (self.family, self.name))
-                if rc == _NS_LOAD_FAILED:
-                    problems.append("the ruleset does not load into an empty network namespace: %s" % (err or out).strip())
+                                       % (desired.family, desired.name))
+                if rc == NS_LOAD_FAILED:
+                    problems.append("the ruleset does not load into an empty network namespace: %s"
+                                    % (err or out).strip())
                     break  # a second namespace would not help
                 problems.append("%s: %s" % (" ".join(prefix[:-1]), (err or out).strip() or "rc=%d" % rc))
-            if self.canonicalize == "netns":
-                raise NftError("cannot canonicalize the ruleset in a private network namespace: %s" % "; ".join(problems))
+            if mode == "netns":
+                raise ApplyError("cannot canonicalize the ruleset in a private network namespace: %s"
+                                 % "; ".join(problems))
             if problems and problems[-1].startswith("the ruleset does not load"):
                 self.warnings.append("comparing the ruleset by text normalization: %s" % problems[-1])
-        self.canonical_source = "text"
-        return canonical_table(text, self.family, self.name)
-
-    # -- the one place that changes the host
-
-    def apply(self, path):
-        """Load the transaction (state=present) or delete the table (state=absent, ``path`` None)."""
-        if path is None:
-            args = [self.nft, "delete", "table", self.family, self.name]
-        else:
-            args = [self.nft, "-f", path]
-        rc, out, err = self._run(args)
-        if rc != 0:
-            raise NftError("nft failed; being one transaction, nothing was applied: %s" % (err or out).strip(),
-                           changed=False, cmd=args, rc=rc, stdout=out, stderr=err)
-
-    # -- the whole run
-
-    def run(self, state, ruleset=None, rules=None):
-        """Plan, and apply unless in check mode; return the module result (without ``diff``/``changed`` massaging)."""
-        path = None
-        transaction = None
-        if state == "present":
-            transaction = validate_ruleset(ruleset, self.family, self.name)
-            path = self._write(transaction)
-            self.check(path)
-            before = self.read_live()
-            after = self.desired(path, transaction)
-            if not after:
-                raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
-                                   % (self.family, self.name))
-            if rules:
-                check_rules_match(rules, after)
-        else:
-            before = self.read_live()
-            after = ""
-        plan = plan_changes(before, after)
-        changed = plan["action"] != "none"
-        if changed and not self.module.check_mode:
-            self.apply(path)
-            live = self.read_live()
-            if live != after:
-                if state == "absent":
-                    message = "table %s %s still exists after deleting it" % (self.family, self.name)
-                else:
-                    message = "the table differs from the ruleset after applying it (compared by %s)" % self.canonical_source
-                raise NftError("%s:\n%s" % (message, _unified(after, live)), changed=True, before=before, after=after, live=live)
-        result = {
-            "changed": changed,
-            "table": "%s %s" % (self.family, self.name),
-            "state": state,
-            "plan": plan,
-            "rules_count": len(rule_lines(after)),
-            "ruleset": transaction or "",
-            "canonical_source": self.canonical_source or "listing",
-            "diff": {
-                "before": before,
-                "after": after,
-                "before_header": "table %s %s (live)" % (self.family, self.name),
-                "after_header": "table %s %s (%s)" % (self.family, self.name, "absent" if state == "absent" else "desired"),
-            },
-        }
-        return result
+        return canonical_table(desired.transaction, desired.family, desired.name), "text"
 
     def _write(self, text):
-        handle, path = tempfile.mkstemp(prefix="netreq-", suffix=".nft", dir=self.module.tmpdir)
+        handle, path = tempfile.mkstemp(prefix="nftables-", suffix=".nft", dir=self.module.tmpdir)
         with os.fdopen(handle, "w") as stream:
             stream.write(text)
         self.module.add_cleanup_file(path)
         return path
+
+    # -- read and plan
+
+    def read(self):
+        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        rc, out, err = self.runner.run([self.nft, "-s", "list", "table", family, name])
+        if rc != 0:
+            if any(marker in err for marker in ABSENT_MARKERS):
+                return _Live("", "")
+            raise ApplyError("cannot read table %s %s: %s" % (family, name, (err or out).strip()),
+                             rc=rc, stdout=out, stderr=err)
+        return _Live(canonical_table(out, family, name), out)
+
+    def plan(self, desired, state):
+        before = entries(state.canonical)
+        after = entries(desired.canonical)
+        if state.canonical == desired.canonical:
+            return Plan(unchanged=len(after), existed=bool(state.canonical), remains=bool(desired.canonical))
+        added, removed = diff_entries(before, after)
+        plan = Plan(added, removed, len(after) - len(added), existed=bool(state.canonical),
+                    remains=bool(desired.canonical))
+        if not plan.changed:  # same statements, different layout or order: still a change to apply
+            plan.settings.append({"name": "order", "before": "live order", "after": "desired order"})
+        return plan
+
+    # -- apply, verify, roll back
+
+    def backup(self, desired, state, plan):
+        return state  # nft's own listing of the previous table; loading it back restores it
+
+    def apply(self, desired, state, plan):
+        if desired.state == "absent":
+            self.runner.change([self.nft, "delete", "table", desired.family, desired.name],
+                               "deleting table %s %s" % (desired.family, desired.name), atomic=True)
+        else:
+            self.runner.change([self.nft, "-f", desired.path], "nft -f (one transaction: nothing was applied)",
+                               atomic=True)
+
+    def verify(self, desired, live):
+        if live.canonical != desired.canonical:
+            if desired.state == "absent":
+                message = "table %s %s still exists after deleting it" % (desired.family, desired.name)
+            else:
+                message = "the table differs from the ruleset after applying it (compared by %s)" % desired.source
+            raise ApplyError("%s:\n%s" % (message, _unified(desired.canonical, live.canonical)),
+                             after=desired.canonical, live=live.canonical)
+
+    def rollback(self, backup, state):
+        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        head = "table %s %s\ndelete table %s %s\n" % (family, name, family, name)
+        if not backup.raw:
+            self.runner.change([self.nft, "delete", "table", family, name], "removing the new table")
+            return ["table %s %s (deleted)" % (family, name)]
+        path = self._write(head + backup.raw)
+        self.runner.change([self.nft, "-f", path], "loading the previous table back")
+        return ["table %s %s" % (family, name)]
+
+    # -- result
+
+    def subject(self, desired):
+        return "table %s %s" % (desired.family, desired.name)
+
+    def describe(self, state):
+        return state.canonical
+
+    def describe_desired(self, desired):
+        return desired.canonical
+
+    def report(self, desired, state, plan):
+        return {
+            "table": "%s %s" % (desired.family, desired.name),
+            "state": desired.state,
+            "rules_count": len(rule_lines(desired.canonical)),
+            "ruleset": desired.transaction or "",
+            "canonical_source": desired.source,
+        }
 
 
 def _unified(expected, actual):

@@ -137,18 +137,24 @@ state:
   returned: always
   type: str
   sample: present
+backend:
+  description: The backend the rules were applied to.
+  returned: always
+  type: str
+  sample: nftables
 plan:
   description:
-    - What the run changes (or would change in check mode), from comparing the canonical listings.
+    - What the run changes (or would change in check mode), from comparing the canonical listings. Every ruleset
+      module of the collection returns this shape.
     - "Each entry is C(<chain|set> <name>: <statement>), or C(table: <statement>) for a table property."
   returned: always
   type: dict
   contains:
     action:
-      description: V(none), V(create) (the table did not exist), V(replace) or V(delete).
+      description: V(none), V(create) (the table did not exist), V(update) or V(delete).
       type: str
       returned: always
-      sample: replace
+      sample: update
     added:
       description: Statements in the desired table that the live table lacks.
       type: list
@@ -162,7 +168,26 @@ plan:
       elements: str
       returned: always
       sample:
-        - 'chain output: ip daddr 192.0.2.1 udp dport 53 counter accept comment "netreq:rackspace_pdr:appliance_out_dns-udp"'
+        - 'chain output: ip daddr 198.51.100.1 udp dport 53 counter accept comment "netreq:rackspace_pdr:appliance_out_dns-udp"'
+    unchanged:
+      description: The number of statements of the desired table already live.
+      type: int
+      returned: always
+      sample: 12
+    settings:
+      description:
+        - Other changes as C({name, before, after}). For nftables only C(order), when the same statements are live
+          in another order.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+commands:
+  description: The commands that changed the host (empty on a no-op and in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["/usr/sbin/nft -f /root/.ansible/tmp/ansible-tmp-1/nftables-x1y2.nft"]
 rules_count:
   description: The number of rules (statements in chains that are not the chain's type or policy) of the desired table.
   returned: always
@@ -207,48 +232,17 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import (
-    NftError,
-    NftTableApplier,
-    RulesetError,
-    parse_table_spec,
+    ARGUMENT_SPEC,
+    REQUIRED_IF,
+    NftablesApplier,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            table=dict(type="str", default="inet netreq"),
-            ruleset=dict(type="str"),
-            rules=dict(type="list", elements="dict", options=dict(
-                id=dict(type="str", required=True),
-                chain=dict(type="str"),
-                statements=dict(type="list", elements="str", default=[]),
-            )),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            canonicalize=dict(type="str", choices=["auto", "netns", "text"], default="auto"),
-        ),
-        required_if=[("state", "present", ("ruleset",))],
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        family, name = parse_table_spec(params["table"])
-    except RulesetError as exc:
-        module.fail_json(msg=str(exc))
-
-    applier = NftTableApplier(module, family, name, canonicalize=params["canonicalize"])
-    try:
-        result = applier.run(params["state"], ruleset=params["ruleset"], rules=params["rules"])
-    except RulesetError as exc:
-        module.fail_json(msg=str(exc), table="%s %s" % (family, name), changed=False)
-    except NftError as exc:
-        module.fail_json(msg=str(exc), table="%s %s" % (family, name), **exc.details)
-    for warning in applier.warnings:
-        module.warn(warning)
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    run_module(module, NftablesApplier(module))
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ def test_apply_is_idempotent_and_other_tables_stay_byte_identical(netns):
     for check in (False, True):
         again = netns.module(check=check, table=pdr["table"], ruleset=pdr["ruleset"], rules=pdr["rules"])
         assert again["changed"] is False, again
-        assert again["plan"] == {"action": "none", "added": [], "removed": []}
+        assert again["plan"] == {"action": "none", "added": [], "removed": [], "settings": [],
+                                 "unchanged": first["plan"]["unchanged"] + len(first["plan"]["added"])}
     assert netns.nft("list", "table", "inet", "other") == other_before
 
 
@@ -143,7 +144,7 @@ def test_replace_check_mode_and_plan(netns):
     applied = netns.module(ruleset=eu["ruleset"], rules=eu["rules"])
     assert applied["changed"] is True
     assert applied["plan"] == predicted["plan"]
-    assert applied["plan"]["action"] == "replace"
+    assert applied["plan"]["action"] == "update"
     assert applied["plan"]["added"] and applied["plan"]["removed"]
     assert all(line.startswith("chain ") for line in applied["plan"]["added"] + applied["plan"]["removed"])
     assert any("_eu\"" in line for line in applied["plan"]["added"])

@@ -28,7 +28,8 @@ A case of ``test_<module>.yaml`` (under ``test_cases:``) holds:
     ``{command: [argv...], rc, out, err, writes: {path: text|null}}``. In
     ``command``, ``<ANY>`` matches any word, ``<FILE>`` a file that exists
     (its content is compared with ``file`` when the step has it) and
-    ``<ROOT>`` at the start of a word stands for the temporary root.
+    ``<ROOT>`` at the start of a word stands for the temporary root; a test
+    file may add its own words in ``recorded.placeholders``.
     ``writes`` changes the host's files when the command runs (null removes),
     as a reload or a failing backend would.
 ``output`` / ``output_contains``
@@ -84,6 +85,8 @@ class RecordedHost(object):
         self.expected = []
         self.calls = []
         self.warnings = []
+        # test-specific words standing for long fixed values, e.g. {"<NS_SCRIPT>": script}
+        self.placeholders = {}
 
     def path(self, host_path):
         """Where the host path ``/etc/...`` lives in this fake host."""
@@ -114,6 +117,7 @@ class RecordedHost(object):
     def _word_matches(self, index, got, wanted, step):
         if wanted == "<ANY>":
             return
+        wanted = self.placeholders.get(wanted, wanted)
         if wanted == "<FILE>":
             assert os.path.isfile(got), "call %d: %r is not an existing file" % (index, got)
             if "file" in step:
