@@ -371,14 +371,25 @@ def _details(exc):
     return details
 
 
-def run_module(module, applier):
-    """Run an applier and end the module with its result, or fail with the error's message and details."""
+def run_module(module, applier, extra=None):
+    """Run an applier and end the module with its result, or fail with the error's message and details.
+
+    ``applier`` is an Applier, or a callable returning one (so errors while
+    choosing it end the module the same way); ``extra`` keys join the result
+    (the callable may still fill that dict in).
+    """
+    extra = extra if extra is not None else {}
     try:
+        if not isinstance(applier, Applier):
+            applier = applier()
         result = applier.run()
     except ApplyError as exc:
-        module.fail_json(msg=str(exc), changed=exc.changed, **exc.details)
+        details = dict(extra)
+        details.update(exc.details)
+        module.fail_json(msg=str(exc), changed=exc.changed, **details)
     except NetreqError as exc:
-        module.fail_json(msg=str(exc), changed=False)
+        module.fail_json(msg=str(exc), changed=False, **extra)
+    result.update(extra)
     warnings = result.pop("warnings", [])
     for warning in warnings:
         module.warn(warning)

@@ -22,7 +22,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render import (
 from ansible_collections.netreq.firewall.plugins.module_utils._addresses import PROTOCOLS
 from ansible_collections.netreq.firewall.plugins.module_utils._model import DIRECTIONS, RULE_KEYS
 
-RENDERERS = {module.BACKEND: module.render for module in (firewalld, ufw, nftables, windows, aws, azure, gcp)}
+_MODULES = {module.BACKEND: module for module in (firewalld, ufw, nftables, windows, aws, azure, gcp)}
+RENDERERS = {name: module.render for name, module in _MODULES.items()}
 BACKENDS = tuple(RENDERERS)
 
 
@@ -36,6 +37,13 @@ def check_rules(rules):
         if rule["protocol"] not in PROTOCOLS or rule["direction"] not in DIRECTIONS:
             raise NetreqError("rule %s: protocol %r or direction %r is not one the Rule contract allows"
                               % (rule["id"], rule["protocol"], rule["direction"]))
+
+
+def renderer_options(backend):
+    """The option names the renderer of ``backend`` accepts."""
+    if backend not in RENDERERS:
+        raise NetreqError("unknown backend %r; backends: %s" % (backend, ", ".join(BACKENDS)))
+    return frozenset(_MODULES[backend].DEFAULT_OPTIONS)
 
 
 def render(backend, rules, **options):

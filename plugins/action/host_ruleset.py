@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller half of netreq.firewall.host_ruleset: compile and render here, apply in one remote call.
+
+Compiling and rendering need netaddr and the catalog, which live on the
+controller; detecting the host's firewall needs the host. Doing both in one
+task keeps a run at one remote call: the rules are rendered for every backend
+the host might run, and the module picks the one it finds.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer_options
+from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
+
+HOST_BACKENDS = ("firewalld", "ufw", "nftables")
+
+
+def _ufw_params(rendering, options):
+    policies = rendering.get("default_policies") or {}
+    params = {"rules": rendering["rules"], "enabled": True}
+    for direction in ("incoming", "outgoing"):
+        if policies.get(direction):
+            params["default_%s" % direction] = policies[direction]
+    return params
+
+
+def _firewalld_params(rendering, options):
+    return {"policies": rendering["policies"], "ipsets": rendering["ipsets"],
+            "policy_prefix": options.get("policy_prefix") or FIREWALLD_POLICY_PREFIX}
+
+
+def _nftables_params(rendering, options):
+    return {"table": rendering["table"], "ruleset": rendering["ruleset"], "rules": rendering["rules"]}
+
+
+# The options of each backend's applier, from its rendering.
+APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables": _nftables_params}
+
+
+def render_for_host(rules, backend, args):
+    """``{backend: {params} | {error}}`` for the requested backend, or for every host backend with auto."""
+    candidates = HOST_BACKENDS if backend == "auto" else (backend,)
+    wanted = dict(args["render_options"])
+    known = set()
+    for name in candidates:
+        known.update(renderer_options(name))
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise AnsibleActionFail("render_options: unknown option(s) %s for backend %s; valid: %s"
+                                % (", ".join(unknown), backend, ", ".join(sorted(known - {"fqdn_strategy",
+                                                                                       "wildcard_fallback"}))))
+    renderings = {}
+    for name in candidates:
+        options = {key: value for key, value in wanted.items() if key in renderer_options(name)}
+        options.update(ingress_policy=args["ingress_policy"], egress_policy=args["egress_policy"],
+                       fqdn_strategy=args["fqdn_strategy"], wildcard_fallback=args["wildcard_fallback"])
+        try:
+            rendering = render(name, rules, **options)
+        except NetreqError as exc:
+            if backend != "auto":
+                raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
+            renderings[name] = {"error": str(exc)}
+            continue
+        renderings[name] = {"params": APPLIER_PARAMS[name](rendering, options)}
+    if all("error" in item for item in renderings.values()):
+        raise AnsibleActionFail("netreq.firewall.host_ruleset: no backend can apply these rules: %s"
+                                % "; ".join(item["error"] for item in renderings.values()))
+    return renderings
+
+
+class ActionModule(ActionBase):
+    """Compile + render on the controller, then run the module once on the host."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(name for name in ARGUMENT_SPEC if name != "renderings")
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        spec = {name: value for name, value in ARGUMENT_SPEC.items() if name != "renderings"}
+        validated = ArgumentSpecValidator(spec).validate(dict(self._task.args))
+        if validated.error_messages:
+            raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % "; ".join(validated.error_messages))
+        args = validated.validated_parameters
+        try:
+            rules = compile_selections(args["profiles"])
+        except NetreqError as exc:
+            raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
+        module_args = dict(args)
+        module_args["renderings"] = {"rules_compiled": len(rules),
+                                     "backends": render_for_host(rules, args["backend"], args)}
+        result.update(self._execute_module(module_name="netreq.firewall.host_ruleset", module_args=module_args,
+                                           task_vars=task_vars))
+        return result

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the Linux host backends, found and run on the host in the same call that applies the rules.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It runs on managed hosts (standard library and
+ansible.module_utils only).
+
+``backend: auto`` used to cost a remote call of its own (service facts) before
+the one that applied the rules. Here the host answers it: the controller sends
+the rendering of every candidate backend, and ``select_backend`` asks each
+applier, in ``DETECTION_ORDER``, whether the host runs it (firewalld when its
+daemon runs, else ufw when it is enabled, else plain nftables). The answer is
+read from files and one cheap query, so a no-op run stays one remote call.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_apply, _nft_apply, _ufw_apply
+
+# name -> (applier class, its argument spec, required_if), in the order auto detection tries them
+APPLIERS = {
+    "firewalld": (_firewalld_apply.FirewalldApplier, _firewalld_apply.ARGUMENT_SPEC, []),
+    "ufw": (_ufw_apply.UfwApplier, _ufw_apply.ARGUMENT_SPEC, []),
+    "nftables": (_nft_apply.NftablesApplier, _nft_apply.ARGUMENT_SPEC, _nft_apply.REQUIRED_IF),
+}
+DETECTION_ORDER = ("firewalld", "ufw", "nftables")
+HOST_BACKENDS = tuple(APPLIERS)
+
+
+def select_backend(requested, runner):
+    """The backend to apply to: ``requested``, or the first one the host runs for ``auto``."""
+    if requested != "auto":
+        return requested
+    for name in DETECTION_ORDER:
+        if APPLIERS[name][0].detect(runner):
+            return name
+    raise InputError("backend auto: the host runs none of %s (no firewalld daemon, ufw not enabled, no nft command)"
+                     % ", ".join(DETECTION_ORDER))
+
+
+def applier_for(backend, renderings, module, runner):
+    """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's."""
+    rendering = renderings.get(backend)
+    if rendering is None:
+        raise InputError("backend %s was chosen but no rendering for it was given (rendered: %s)"
+                         % (backend, ", ".join(sorted(renderings)) or "none"))
+    if rendering.get("error"):
+        raise InputError("backend %s cannot apply these rules: %s" % (backend, rendering["error"]))
+    applier_class, spec, required_if = APPLIERS[backend]
+    validator = ArgumentSpecValidator(spec, required_if=required_if)
+    result = validator.validate(dict(rendering.get("params") or {}))
+    if result.error_messages:
+        raise InputError("backend %s: %s" % (backend, "; ".join(result.error_messages)))
+    return applier_class(module, params=result.validated_parameters, runner=runner)
