@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: host_ruleset
 short_description: Apply profiles to a Linux host's firewall in one remote call, whichever firewall it runs
-version_added: 0.2.0
+version_added: 0.1.0
 author: netreq.firewall contributors (!UNKNOWN)
 description:
   - Compiles the selected profiles on the controller, renders them for the host's firewall and applies the whole
