@@ -189,9 +189,17 @@ class Requirement:
         values = value if isinstance(value, list) else [value]
         if value is None or not values:
             self._fail("remote", "is required: addresses, host names, parameter references or 'any'")
-        literals = [item for item in values if self._reference(item, "remote") is None]
+        # parsed once, here: compiling reuses the normalized literals
+        self.remote_items = []
+        literals = []
         try:
-            addr.normalize_remote(literals, allow_wildcard=self.direction == "egress")
+            for item in values:
+                name = self._reference(item, "remote")
+                literal = None if name is not None else addr.parse_remote(item, allow_wildcard=self.direction == "egress")
+                self.remote_items.append((name, literal))
+                if literal is not None:
+                    literals.append(literal)
+            addr.combine_remote(literals)
         except ValueError as exc:
             self._fail("remote", str(exc))
         return list(values)
@@ -231,7 +239,7 @@ class Requirement:
 
     def referenced_parameters(self):
         names = [self._reference(item, "ports") for item in self.ports]
-        names += [self._reference(item, "remote") for item in self.remote]
+        names += [name for name, _literal in self.remote_items]
         return [name for name in names if name]
 
 
@@ -344,7 +352,9 @@ def coerce_parameter(name, spec, value):
             for item in value:
                 if not isinstance(item, str):
                     raise ValueError("%r is not an IP address or CIDR" % (item,))
-                if item.strip().lower() != addr.ANY and not addr.is_address(item.strip()) and not addr.looks_numeric(item):
+                # cheap shape test first: normalize_remote parses the addresses once
+                text = item.strip()
+                if not addr.looks_numeric(text) and text.lower() != addr.ANY and not addr.is_address(text):
                     raise ValueError("%r is not an IP address or CIDR" % (item,))
         return addr.normalize_remote(list(value), allow_wildcard=False)
     except ValueError as exc:
@@ -485,11 +495,16 @@ def _substitute(requirement, values, field):
 def _rules_for(requirement, values, options):
     fail = {"profile": requirement.profile.name, "requirement": requirement.id}
     ports = _substitute(requirement, values, "ports")
-    remote = _substitute(requirement, values, "remote")
+    remote = []
+    for name, literal in requirement.remote_items:
+        if name is None:
+            remote.append(literal)
+        else:  # parameter values were normalized when they were checked
+            remote.extend(_require(values, requirement, name, "remote"))
     if not remote:
         raise ProfileError("resolves to no remote endpoint (an empty parameter); nothing would be allowed", field="remote", **fail)
     try:
-        remote = addr.normalize_remote(remote, allow_wildcard=requirement.direction == "egress")
+        remote = addr.combine_remote(remote)
     except ValueError as exc:
         raise ProfileError(str(exc), field="remote", **fail)
     ports = addr.normalize_ports(ports)

@@ -8,7 +8,7 @@ normalized Rule list (see ``_model.py``) into one backend's objects. They share
 three concerns, kept here so no renderer re-implements them differently:
 
 * splitting a rule's ``remote`` list into IPv4, IPv6, hostnames and wildcards,
-  and aggregating address lists losslessly (netaddr ``cidr_merge``);
+  and aggregating address lists losslessly (``_addresses.merge_networks``);
 * the FQDN strategies: host firewalls and security groups cannot match a
   hostname, so each rule with hostnames is resolved, widened, handed to a proxy
   or rejected, explicitly and visibly in the result;
@@ -21,15 +21,8 @@ Nothing here touches a host; it runs on the controller.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
-try:
-    import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - netaddr is a controller requirement
-    netaddr = None
-    HAS_NETADDR = False
-
+from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     NetreqError,
     UnsupportedRuleError,
@@ -108,63 +101,39 @@ def port_ranges(rule):
     return sorted(ranges)
 
 
-def require_netaddr():
-    if not HAS_NETADDR:
-        raise NetreqError("the python library netaddr is required on the controller (pip install netaddr)")
+def split_remote(rule):
+    """A rule's remote list taken apart: ``(is_any, ipv4, ipv6, fqdns, wildcards)``.
 
-
-def aggregate(networks):
-    """Merge address blocks losslessly; returns ``ipaddress`` network objects.
-
-    ``cidr_merge`` only joins adjacent or overlapping blocks, so the set of
-    matched addresses is exactly the same before and after.
+    The entries are already normalized by the model, so each is parsed once
+    here (``Network`` values, not ``ipaddress`` objects: see ``_addresses``),
+    and each family is merged losslessly.
     """
-    if not networks:
-        return []
-    require_netaddr()
-    merged = netaddr.cidr_merge([str(net) for net in networks])
-    return [ipaddress.ip_network(str(net)) for net in merged]
-
-
-class RemoteSplit:
-    """A rule's remote list, taken apart by kind."""
-
-    def __init__(self, rule):
-        self.is_any = False
-        self.ipv4 = []
-        self.ipv6 = []
-        self.fqdns = []
-        self.wildcards = []
-        for item in rule["remote"]:
-            if item == "any":
-                self.is_any = True
-                continue
-            try:
-                net = ipaddress.ip_network(item, strict=True)
-            except ValueError:
-                (self.wildcards if item.startswith("*.") else self.fqdns).append(item)
-                continue
-            (self.ipv4 if net.version == 4 else self.ipv6).append(net)
-        self.ipv4 = aggregate(self.ipv4)
-        self.ipv6 = aggregate(self.ipv6)
-
-    @property
-    def hostnames(self):
-        return self.fqdns + self.wildcards
+    is_any = False
+    networks, fqdns, wildcards = [], [], []
+    for item in rule["remote"]:
+        if item == addr.ANY:
+            is_any = True
+            continue
+        try:
+            networks.append(addr.parse_network(item))
+        except ValueError:
+            (wildcards if item.startswith("*.") else fqdns).append(item)
+    merged = addr.merge_networks(networks)
+    ipv4 = [net for net in merged if net.version == 4]
+    ipv6 = [net for net in merged if net.version == 6]
+    return is_any, ipv4, ipv6, fqdns, wildcards
 
 
 def format_network(net, host_prefix=False):
     """``8.8.8.8`` for a single address unless the backend insists on ``/32``."""
-    if net.num_addresses == 1 and not host_prefix:
-        return str(net.network_address)
-    return str(net)
+    return net.text(host_prefix)
 
 
 class PlannedRemote:
     """What a renderer should match for one rule, after the FQDN strategy.
 
     ``is_any`` -> match any address of the family/families in ``families``;
-    ``ipv4``/``ipv6`` -> lists of ``ipaddress`` networks; ``resolve_hosts`` ->
+    ``ipv4``/``ipv6`` -> lists of ``_addresses.Network``; ``resolve_hosts`` ->
     hostnames the applier resolves into a named set at apply time.
     """
 
@@ -215,31 +184,29 @@ class RenderContext:
         return " or ".join(options)
 
     def plan_remote(self, rule):
-        split = RemoteSplit(rule)
         planned = PlannedRemote()
-        planned.is_any = split.is_any
-        planned.ipv4 = split.ipv4
-        planned.ipv6 = split.ipv6
-        if not split.hostnames:
+        planned.is_any, planned.ipv4, planned.ipv6, fqdns, wildcards = split_remote(rule)
+        hostnames = fqdns + wildcards
+        if not hostnames:
             return planned
         strategy = self.fqdn_strategy
         if strategy == "reject":
             raise UnsupportedRuleError(
                 self.backend, rule["id"],
-                "hostnames %s cannot be matched by a packet filter" % ", ".join(split.hostnames),
+                "hostnames %s cannot be matched by a packet filter" % ", ".join(hostnames),
                 self._fix_hint())
         hosts_by_strategy = {}
         if strategy in ("resolve", "windows_dynamic_keyword"):
-            if split.wildcards and not self.wildcard_fallback:
+            if wildcards and not self.wildcard_fallback:
                 raise UnsupportedRuleError(
                     self.backend, rule["id"],
-                    "wildcard hostnames %s cannot be resolved to addresses" % ", ".join(split.wildcards),
+                    "wildcard hostnames %s cannot be resolved to addresses" % ", ".join(wildcards),
                     "set wildcard_fallback=any_address or wildcard_fallback=proxy")
-            hosts_by_strategy[strategy] = list(split.fqdns)
-            if split.wildcards:
-                hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(split.wildcards)
+            hosts_by_strategy[strategy] = list(fqdns)
+            if wildcards:
+                hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(wildcards)
         else:
-            hosts_by_strategy[strategy] = split.hostnames
+            hosts_by_strategy[strategy] = hostnames
         for how, hosts in hosts_by_strategy.items():
             if not hosts:
                 continue
