@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     NetreqError,
     UnsupportedRuleError,
@@ -31,10 +32,47 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
 FQDN_STRATEGIES = ("reject", "resolve", "any_address", "proxy", "windows_dynamic_keyword")
 DEFAULT_FQDN_STRATEGY = "reject"
 WILDCARD_FALLBACKS = (None, "any_address", "proxy")
-TAG_PREFIX = "netreq"
 # How a host backend treats traffic no rule allows, per direction: leave it to
 # the host's existing handling ("permissive") or drop it ("allowlist").
 ENFORCEMENT_POLICIES = ("permissive", "allowlist")
+
+
+class Capabilities:
+    """What one backend can express, as data: shared code reads it instead of ``if backend == ...``.
+
+    ``kind``: ``host`` (a firewall on the machine) or ``cloud`` (a provider's
+    security group or firewall rules); ``platform``: ``linux``, ``windows``
+    or the cloud provider, so a hint only names backends that could replace
+    this one; ``families``: address families it
+    matches; ``icmp``: whether its rules can match ICMP; ``port_ranges``:
+    whether a rule can hold ``low-high`` ranges; ``resolve_names``: whether it
+    has named sets an applier fills by resolving host names
+    (``fqdn_strategy=resolve``); ``dynamic_keywords``: whether the platform
+    resolves host names itself (``fqdn_strategy=windows_dynamic_keyword``).
+    """
+
+    __slots__ = ("kind", "platform", "families", "icmp", "port_ranges", "resolve_names", "dynamic_keywords")
+    KINDS = ("host", "cloud")
+
+    def __init__(self, kind, platform, families=(4, 6), icmp=True, port_ranges=True, resolve_names=False, dynamic_keywords=False):
+        if kind not in self.KINDS:
+            raise ValueError("kind must be one of %s" % ", ".join(self.KINDS))
+        self.kind = kind
+        self.platform = platform
+        self.families = tuple(families)
+        self.icmp = icmp
+        self.port_ranges = port_ranges
+        self.resolve_names = resolve_names
+        self.dynamic_keywords = dynamic_keywords
+
+    def fqdn_strategies(self):
+        """The FQDN strategies this backend accepts, in the order error messages suggest them."""
+        strategies = [strategy for strategy, able in (("windows_dynamic_keyword", self.dynamic_keywords),
+                                                      ("resolve", self.resolve_names)) if able]
+        return strategies + [strategy for strategy in FQDN_STRATEGIES if strategy not in ("windows_dynamic_keyword", "resolve")]
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def merge_options(backend, defaults, options):
@@ -57,7 +95,7 @@ def check_enforcement(backend, options):
 
 def rule_tag(rule):
     """Ownership tag written into every backend object: ``netreq:<profile>:<id>``."""
-    return "%s:%s:%s" % (TAG_PREFIX, rule["profile"], rule["id"])
+    return _ownership.tag(rule["profile"], rule["id"])
 
 
 def rule_label(rule):
@@ -117,6 +155,10 @@ def split_remote(rule):
         try:
             networks.append(addr.parse_network(item))
         except ValueError:
+            try:
+                addr.parse_hostname(item, allow_wildcard=True)
+            except ValueError as exc:
+                raise NetreqError("rule %s: remote entry %r is neither an address nor a host name (%s)" % (rule["id"], item, exc))
             (wildcards if item.startswith("*.") else fqdns).append(item)
     merged = addr.merge_networks(networks)
     ipv4 = [net for net in merged if net.version == 4]
@@ -157,18 +199,17 @@ class RenderContext:
     or dynamic keywords (Windows).
     """
 
-    def __init__(self, backend, fqdn_strategy=None, wildcard_fallback=None,
-                 can_resolve=False, can_dynamic_keyword=False):
+    def __init__(self, backend, capabilities, fqdn_strategy=None, wildcard_fallback=None):
         strategy = fqdn_strategy or DEFAULT_FQDN_STRATEGY
         if strategy not in FQDN_STRATEGIES:
             raise NetreqError("fqdn_strategy must be one of %s, got %r" % (", ".join(FQDN_STRATEGIES), strategy))
-        if strategy == "resolve" and not can_resolve:
-            raise NetreqError("fqdn_strategy=resolve is not available for backend %s; use any_address or proxy" % backend)
-        if strategy == "windows_dynamic_keyword" and not can_dynamic_keyword:
-            raise NetreqError("fqdn_strategy=windows_dynamic_keyword is only available for backend windows")
+        if strategy not in capabilities.fqdn_strategies():
+            raise NetreqError("fqdn_strategy=%s is not available for backend %s; use %s"
+                              % (strategy, backend, " or ".join(s for s in capabilities.fqdn_strategies() if s != "reject")))
         if wildcard_fallback not in WILDCARD_FALLBACKS:
             raise NetreqError("wildcard_fallback must be one of any_address, proxy, got %r" % (wildcard_fallback,))
         self.backend = backend
+        self.capabilities = capabilities
         self.fqdn_strategy = strategy
         self.wildcard_fallback = wildcard_fallback
         self.widenings = []
@@ -176,16 +217,15 @@ class RenderContext:
         self.resolve_sets = []
 
     def _fix_hint(self):
-        options = ["fqdn_strategy=any_address", "fqdn_strategy=proxy"]
-        if self.backend in ("nftables", "firewalld"):
-            options.insert(0, "fqdn_strategy=resolve")
-        if self.backend == "windows":
-            options.insert(0, "fqdn_strategy=windows_dynamic_keyword")
-        return " or ".join(options)
+        return " or ".join("fqdn_strategy=%s" % strategy for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
 
     def plan_remote(self, rule):
         planned = PlannedRemote()
         planned.is_any, planned.ipv4, planned.ipv6, fqdns, wildcards = split_remote(rule)
+        for version, networks in ((4, planned.ipv4), (6, planned.ipv6)):
+            if networks and version not in self.capabilities.families:
+                raise UnsupportedRuleError(self.backend, rule["id"], "IPv%d addresses cannot be matched" % version,
+                                           "give this backend only IPv%s addresses" % "/IPv".join(map(str, self.capabilities.families)))
         hostnames = fqdns + wildcards
         if not hostnames:
             return planned

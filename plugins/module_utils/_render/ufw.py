@@ -47,10 +47,8 @@ Decisions:
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
-    UnsupportedRuleError,
-)
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     check_enforcement,
     merge_options,
@@ -60,6 +58,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "ufw"
+# ufw's rule syntax has no ICMP (it keeps ICMP in before.rules) and no address sets
+CAPABILITIES = Capabilities("host", "linux", icmp=False)
 
 DEFAULT_OPTIONS = {
     "ingress_policy": "permissive",
@@ -98,14 +98,6 @@ def _port_groups(rule):
     return [",".join(group) for group in groups]
 
 
-def _check_protocol(rule):
-    if rule["protocol"] == "icmp":
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ufw rules cannot match ICMP", "use the nftables or firewalld backend")
-    if rule["protocol"] == "any" and rule["ports"]:
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol any" % ", ".join(rule["ports"]),
-                                   "ports need protocol tcp or udp")
-
-
 def _ufw_rule(rule, remote, port, comment):
     proto = rule["protocol"]
     ingress = rule["direction"] == "ingress"
@@ -132,10 +124,9 @@ def _ufw_rule(rule, remote, port, comment):
 def render(rules, **options):
     """Render ``rules`` as ufw rules; see the module docstring."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     result = []
     for rule in rules:
-        _check_protocol(rule)
         planned = ctx.plan_remote(rule)
         if planned.empty:
             continue  # every hostname went to the proxy allowlist

@@ -1,6 +1,7 @@
 """Model behaviour on valid input: loading, parameters, selection, normalization."""
 
 import datetime
+import os
 
 import pytest
 import yaml
@@ -8,11 +9,10 @@ import yaml
 from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils._model import (
     RULE_KEYS,
-    builtin_profiles,
     compile_rules,
     describe_profile,
-    load_profile,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles, load_profile
 
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -97,7 +97,9 @@ def test_profile_from_a_file(tmp_path):
 
 
 def test_builtin_catalog_and_description():
-    assert builtin_profiles() == ["pdq_connect", "rackspace_pdr", "teradici_cas"]
+    catalog = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "catalog")
+    assert builtin_profiles() == sorted(name[:-len(".yml")] for name in os.listdir(catalog) if name.endswith(".yml"))
+    assert {"pdq_connect", "rackspace_pdr", "teradici_cas"} <= set(builtin_profiles())  # the public built-in names
     summary = describe_profile("rackspace_pdr")
     assert summary["options"] == ["troubleshooting_ssh"]
     assert summary["variant_parameter"] == "datacenter"
