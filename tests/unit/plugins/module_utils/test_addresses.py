@@ -94,3 +94,33 @@ def test_combine_keeps_order_and_refuses_any_with_others():
     assert addr.combine_remote(["b.example.com", "198.51.100.0/24", "b.example.com"]) == ["b.example.com", "198.51.100.0/24"]
     with pytest.raises(ValueError, match="'any' cannot be combined"):
         addr.combine_remote(["any", "198.51.100.0/24"])
+
+
+def test_compile_and_render_parse_each_address_once(monkeypatch):
+    """Large parameter lists stay fast only if no layer parses an address twice."""
+    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+    from ansible_collections.netreq.firewall.plugins.module_utils._render import render
+
+    literals = ["10.%d.%d.0/24" % (index // 100, 2 * (index % 100)) for index in range(300)]
+    cidrs = ["198.51.100.%d/32" % index for index in range(0, 40, 2)]
+    profile = {
+        "schema_version": 1, "name": "many", "vendor": "v", "product": "p",
+        "parameters": {"cidrs": {"type": "addresses", "required": True}},
+        "components": {"host": {"description": "d"}},
+        "requirements": [{"id": "many", "component": "host", "direction": "egress", "protocols": ["tcp", "udp"],
+                          "ports": [443], "remote": literals + ["{{ cidrs }}"], "description": "d", "source": "s"}],
+    }
+    calls = []
+    original = addr._fast_ipv4  # pylint: disable=protected-access
+
+    def counting(text):
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(addr, "_fast_ipv4", counting)
+    rules = compile_rules(profile, params={"cidrs": cidrs})
+    assert len(calls) == len(literals) + len(cidrs)  # validation parses; compiling reuses
+    del calls[:]
+    result = render("nftables", rules[:1])
+    assert len(calls) == len(literals) + len(cidrs)  # the renderer parses each Rule entry once
+    assert "10.2.198.0/24" in result["ruleset"] and "198.51.100.38" in result["ruleset"]

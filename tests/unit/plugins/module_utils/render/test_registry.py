@@ -108,3 +108,17 @@ def test_fqdn_strategies_follow_the_capabilities(backend, strategy, capability):
 def test_unknown_backend_lists_the_registered_ones():
     with pytest.raises(NetreqError, match=", ".join(registry.BACKENDS)):
         registry.render("pf", [])
+
+
+def test_port_ranges_and_families_follow_the_capabilities(monkeypatch):
+    """No backend lacks these today; the shared checks must still read the data."""
+    from ansible_collections.netreq.firewall.plugins.module_utils._render import ufw
+    from ansible_collections.netreq.firewall.plugins.module_utils._render._base import RenderContext
+
+    monkeypatch.setattr(ufw, "CAPABILITIES", Capabilities("host", "linux", icmp=False, port_ranges=False))
+    with pytest.raises(UnsupportedRuleError, match="r1: port ranges 1000-2000 cannot be expressed"):
+        registry.render("ufw", [rule(ports=["1000-2000"])])
+    assert registry.render("ufw", [rule(ports=["1000"])])["rules"]
+    context = RenderContext("v4only", Capabilities("cloud", "v4only", families=(4,)))
+    with pytest.raises(UnsupportedRuleError, match="r1: IPv6 addresses cannot be matched"):
+        context.plan_remote(rule(remote=["198.51.100.0/24", "2001:db8::/32"]))
