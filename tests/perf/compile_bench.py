@@ -231,7 +231,7 @@ def table(report):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--count", type=int, default=10000, help="number of /24 prefixes (default 10000)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per tool and backend; the median is reported")
     parser.add_argument("--layout", choices=LAYOUTS, default="sparse")

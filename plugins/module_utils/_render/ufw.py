@@ -32,11 +32,12 @@ Decisions:
   several ufw rules. ufw needs a protocol for multiport, and every ported
   Rule is tcp or udp, so that always holds.
 * tcp/udp without ports -> ``proto tcp`` and no port. Protocol ``any`` ->
-  no ``proto`` word (module parameter ``proto: any``); the Rule contract gives
-  it no ports, and ports with protocol ``any`` raise (ufw would read them as
-  tcp and udp only, which is not what ``any`` means).
-* ``icmp`` raises: ufw's rule syntax has no ICMP (ufw keeps ICMP in
-  before.rules); use the nftables or firewalld backend.
+  no ``proto`` word (module parameter ``proto: any``); the Rule contract
+  (``_model.check_rules``) gives it no ports (ufw would read ports with
+  ``any`` as tcp and udp only, which is not what ``any`` means).
+* ``icmp``: ufw's rule syntax has no ICMP (ufw keeps ICMP in before.rules),
+  so ``CAPABILITIES.icmp`` is false and ``_render.render`` refuses such a rule
+  before this module sees it, naming the backends that can match ICMP.
 * The comment is ``netreq:<profile>:<id>``, plus `` expires=<ISO-8601>`` for
   an expiring temporary rule.
 * ``fqdn_strategy=resolve`` is not available (ufw has no address sets).
