@@ -96,6 +96,30 @@ def test_combine_keeps_order_and_refuses_any_with_others():
         addr.combine_remote(["any", "198.51.100.0/24"])
 
 
+@pytest.mark.parametrize("value, expected", [
+    (["443", 80, "80", "1000-2000", "1000-2000"], ["80", "443", "1000-2000"]),
+    (["22-22"], ["22"]),
+])
+def test_port_normalization(value, expected):
+    assert addr.normalize_ports(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("8.8.8.8/32", "8.8.8.8"),
+    ("[2600:1901:0:181b::]", None),
+    ("2600:1901:0000:181b:0000:0000:0000:0000", "2600:1901:0:181b::"),
+    ("0.0.0.0/0", "0.0.0.0/0"),
+    ("ANY", "any"),
+    ("*.IslOnline.net", "*.islonline.net"),
+])
+def test_remote_normalization(value, expected):
+    if expected is None:
+        with pytest.raises(ValueError):
+            addr.parse_remote(value, allow_wildcard=True)
+    else:
+        assert addr.parse_remote(value, allow_wildcard=True) == expected
+
+
 def test_compile_and_render_parse_each_address_once(monkeypatch):
     """Large parameter lists stay fast only if no layer parses an address twice."""
     from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
