@@ -18,10 +18,11 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._render import backends_with, render, renderer_options
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
 
-HOST_BACKENDS = ("firewalld", "ufw", "nftables")
+# The Linux host backends, from the renderers' capabilities; the host side detects among the same ones.
+HOST_BACKENDS = tuple(backends_with(kind="host", platform="linux"))
 
 
 def _ufw_params(rendering, options):

@@ -108,7 +108,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render as render_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._render import render as render_rules
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
 
 

@@ -40,12 +40,12 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import check_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._tables import rules_markdown as markdown_table
+from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import rules_markdown as markdown_table
 
 
 def rules_markdown(rules):
-    """Shell over ``_tables.rules_markdown`` that refuses anything but a Rule list."""
+    """Shell over ``_render._markdown.rules_markdown`` that refuses anything but a Rule list."""
     try:
         check_rules(rules)
     except NetreqError as exc:

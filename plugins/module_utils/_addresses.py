@@ -55,13 +55,86 @@ def normalize_ports(values):
     return ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in pairs]
 
 
-def parse_address(value):
-    """An IPv4/IPv6 address or network, normalized; host bits must be clear.
+class Network:
+    """One address block as integers: what merging and formatting need, without re-parsing.
 
-    ``8.8.8.8`` stays a plain address, ``204.110.218.96/27`` a network;
-    ``198.51.100.5/24`` is refused rather than silently widened.
+    ``ipaddress`` objects cost about ten microseconds each to build; a profile
+    parameter may hold tens of thousands of prefixes, so the model and the
+    renderers carry this small value type instead.
     """
-    text = value.strip()
+
+    __slots__ = ("version", "value", "prefixlen")
+
+    def __init__(self, version, value, prefixlen):
+        self.version = version
+        self.value = value
+        self.prefixlen = prefixlen
+
+    @property
+    def bits(self):
+        return 32 if self.version == 4 else 128
+
+    @property
+    def num_addresses(self):
+        return 1 << (self.bits - self.prefixlen)
+
+    @property
+    def last(self):
+        return self.value + self.num_addresses - 1
+
+    def text(self, host_prefix=False):
+        """``198.51.100.0/24``; a single address without ``/32``/``/128`` unless ``host_prefix``."""
+        if self.version == 4:
+            value = self.value
+            address = "%d.%d.%d.%d" % (value >> 24, (value >> 16) & 255, (value >> 8) & 255, value & 255)
+        else:
+            address = str(ipaddress.IPv6Address(self.value))
+        if self.prefixlen == self.bits and not host_prefix:
+            return address
+        return "%s/%d" % (address, self.prefixlen)
+
+    __str__ = text
+
+    def __eq__(self, other):
+        return isinstance(other, Network) and (self.version, self.value, self.prefixlen) == (other.version, other.value, other.prefixlen)
+
+    def __hash__(self):
+        return hash((self.version, self.value, self.prefixlen))
+
+    def __repr__(self):
+        return "Network(%r)" % self.text(host_prefix=True)
+
+
+# dotted-quad IPv4 with an optional decimal prefix length, ASCII digits only
+_IPV4_RE = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?:/([0-9]{1,2}))?")
+
+
+def _fast_ipv4(text):
+    """The ``Network`` of a plain, valid IPv4 address or CIDR, else None.
+
+    Only the common spelling is handled here; everything else (IPv6, netmask
+    prefixes, leading zeros, errors) goes to ``ipaddress`` so that the result
+    and the error messages stay exactly those of the standard library.
+    """
+    match = _IPV4_RE.fullmatch(text)
+    if match is None:
+        return None
+    value = 0
+    for octet in match.group(1, 2, 3, 4):
+        number = int(octet)
+        if number > 255 or (octet[0] == "0" and len(octet) > 1):
+            return None
+        value = (value << 8) | number
+    length = match.group(5)
+    if length is None:
+        return Network(4, value, 32)
+    prefixlen = int(length)
+    if prefixlen > 32 or (length[0] == "0" and len(length) > 1) or value & ((1 << (32 - prefixlen)) - 1):
+        return None
+    return Network(4, value, prefixlen)
+
+
+def _parse_network_slow(text, value):
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -70,17 +143,62 @@ def parse_address(value):
         prefix_host = ipaddress.ip_interface(text).ip
         if prefix_host != network.network_address:
             raise ValueError("%r has host bits set; the network is %s" % (value, network))
-    if network.num_addresses == 1:
-        return str(network.network_address)
-    return str(network)
+    return Network(network.version, int(network.network_address), network.prefixlen)
+
+
+def parse_network(value):
+    """An IPv4/IPv6 address or network as a ``Network``; host bits must be clear.
+
+    ``198.51.100.5/24`` is refused rather than silently widened.
+    """
+    text = value.strip()
+    return _fast_ipv4(text) or _parse_network_slow(text, value)
+
+
+def parse_address(value):
+    """An IPv4/IPv6 address or network, normalized; host bits must be clear.
+
+    ``8.8.8.8`` stays a plain address, ``204.110.218.96/27`` a network;
+    ``198.51.100.5/24`` is refused rather than silently widened.
+    """
+    return parse_network(value).text()
 
 
 def is_address(value):
+    if _fast_ipv4(value) is not None:
+        return True
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
         return False
     return True
+
+
+def merge_networks(networks):
+    """The fewest CIDR blocks matching exactly the addresses of ``networks``.
+
+    Lossless: blocks are joined only where they overlap or touch, so the set of
+    matched addresses is the same before and after. IPv4 first, then IPv6,
+    each in address order.
+    """
+    merged = []
+    for version, bits in ((4, 32), (6, 128)):
+        spans = sorted((net.value, net.last) for net in networks if net.version == version)
+        joined = []
+        for first, last in spans:
+            if joined and first <= joined[-1][1] + 1:
+                if last > joined[-1][1]:
+                    joined[-1][1] = last
+            else:
+                joined.append([first, last])
+        for first, last in joined:
+            while first <= last:
+                size = (first & -first) or (1 << bits)  # the largest block aligned at ``first``
+                while first + size - 1 > last:
+                    size >>= 1
+                merged.append(Network(version, first, bits - size.bit_length() + 1))
+                first += size
+    return merged
 
 
 def parse_hostname(value, allow_wildcard):
@@ -106,6 +224,9 @@ def parse_remote(value, allow_wildcard):
     if not isinstance(value, str) or not value.strip():
         raise ValueError("remote entries must be non-empty strings, got %r" % (value,))
     text = value.strip()
+    network = _fast_ipv4(text)
+    if network is not None:  # already in normal form, but 1.2.3.4/32 is written 1.2.3.4
+        return text.partition("/")[0] if network.prefixlen == 32 else text
     if text.lower() == ANY:
         return ANY
     if _URL_RE.match(text):
@@ -122,11 +243,21 @@ def looks_numeric(text):
 
 def normalize_remote(values, allow_wildcard):
     """Normalized, de-duplicated endpoints in the order given; ``any`` must stand alone."""
+    return combine_remote([parse_remote(value, allow_wildcard) for value in values])
+
+
+def combine_remote(items):
+    """Already normalized endpoints, de-duplicated in order; ``any`` must stand alone.
+
+    Lets the model join validated literals and parameter values without
+    parsing any of them again.
+    """
+    seen = set()
     result = []
-    for value in values:
-        item = parse_remote(value, allow_wildcard)
-        if item not in result:
+    for item in items:
+        if item not in seen:
+            seen.add(item)
             result.append(item)
-    if ANY in result and len(result) > 1:
+    if ANY in seen and len(result) > 1:
         raise ValueError("'any' cannot be combined with other endpoints (%s)" % ", ".join(r for r in result if r != ANY))
     return result

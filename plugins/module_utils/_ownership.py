@@ -16,6 +16,8 @@ from __future__ import annotations
 
 # The owner word every tag, table, policy, ipset and group name starts with.
 OWNER = "netreq"
+# The collection's name, in human-readable descriptions ("Managed by netreq.firewall").
+COLLECTION = OWNER + ".firewall"
 TAG_SEPARATOR = ":"
 # ufw rule comments, firewalld rich-rule tags, cloud descriptions: netreq:<profile>:<id>
 TAG_PREFIX = OWNER + TAG_SEPARATOR

@@ -59,5 +59,5 @@ def compile_case(name):
 
 
 def render_case(name, backend):
-    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._render import render
     return render(backend, compile_case(name), **FQDN_OPTIONS[backend])

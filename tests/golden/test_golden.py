@@ -69,6 +69,11 @@ def test_temporary_rules_show_their_expiry(backend):
     assert "2026-01-31T00:00:00Z" in text
 
 
+def test_every_builtin_profile_has_a_golden_case():
+    from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+    assert {case["profile"] for case in cases.CASES.values()} == set(builtin_profiles())
+
+
 def test_every_case_has_a_folder_and_nothing_else_is_there():
     folders = {name for name in os.listdir(HERE) if os.path.isdir(os.path.join(HERE, name)) and not name.startswith("__")}
     assert folders == set(cases.CASES)

@@ -9,9 +9,11 @@ import yaml
 
 import seed_tables
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _render as registry
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, "playbooks", "plan.yml")
-BACKENDS = ["firewalld", "ufw", "nftables", "windows", "aws", "azure", "gcp"]
+BACKENDS = list(registry.BACKENDS)
 
 
 def run_plan(tmp_path, *extra):

@@ -8,7 +8,7 @@ normalized Rule list (see ``_model.py``) into one backend's objects. They share
 three concerns, kept here so no renderer re-implements them differently:
 
 * splitting a rule's ``remote`` list into IPv4, IPv6, hostnames and wildcards,
-  and aggregating address lists losslessly (netaddr ``cidr_merge``);
+  and aggregating address lists losslessly (``_addresses.merge_networks``);
 * the FQDN strategies: host firewalls and security groups cannot match a
   hostname, so each rule with hostnames is resolved, widened, handed to a proxy
   or rejected, explicitly and visibly in the result;
@@ -21,15 +21,9 @@ Nothing here touches a host; it runs on the controller.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
-try:
-    import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - netaddr is a controller requirement
-    netaddr = None
-    HAS_NETADDR = False
-
+from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     NetreqError,
     UnsupportedRuleError,
@@ -38,10 +32,47 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
 FQDN_STRATEGIES = ("reject", "resolve", "any_address", "proxy", "windows_dynamic_keyword")
 DEFAULT_FQDN_STRATEGY = "reject"
 WILDCARD_FALLBACKS = (None, "any_address", "proxy")
-TAG_PREFIX = "netreq"
 # How a host backend treats traffic no rule allows, per direction: leave it to
 # the host's existing handling ("permissive") or drop it ("allowlist").
 ENFORCEMENT_POLICIES = ("permissive", "allowlist")
+
+
+class Capabilities:
+    """What one backend can express, as data: shared code reads it instead of ``if backend == ...``.
+
+    ``kind``: ``host`` (a firewall on the machine) or ``cloud`` (a provider's
+    security group or firewall rules); ``platform``: ``linux``, ``windows``
+    or the cloud provider, so a hint only names backends that could replace
+    this one; ``families``: address families it
+    matches; ``icmp``: whether its rules can match ICMP; ``port_ranges``:
+    whether a rule can hold ``low-high`` ranges; ``resolve_names``: whether it
+    has named sets an applier fills by resolving host names
+    (``fqdn_strategy=resolve``); ``dynamic_keywords``: whether the platform
+    resolves host names itself (``fqdn_strategy=windows_dynamic_keyword``).
+    """
+
+    __slots__ = ("kind", "platform", "families", "icmp", "port_ranges", "resolve_names", "dynamic_keywords")
+    KINDS = ("host", "cloud")
+
+    def __init__(self, kind, platform, families=(4, 6), icmp=True, port_ranges=True, resolve_names=False, dynamic_keywords=False):
+        if kind not in self.KINDS:
+            raise ValueError("kind must be one of %s" % ", ".join(self.KINDS))
+        self.kind = kind
+        self.platform = platform
+        self.families = tuple(families)
+        self.icmp = icmp
+        self.port_ranges = port_ranges
+        self.resolve_names = resolve_names
+        self.dynamic_keywords = dynamic_keywords
+
+    def fqdn_strategies(self):
+        """The FQDN strategies this backend accepts, in the order error messages suggest them."""
+        strategies = [strategy for strategy, able in (("windows_dynamic_keyword", self.dynamic_keywords),
+                                                      ("resolve", self.resolve_names)) if able]
+        return strategies + [strategy for strategy in FQDN_STRATEGIES if strategy not in ("windows_dynamic_keyword", "resolve")]
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def merge_options(backend, defaults, options):
@@ -64,7 +95,7 @@ def check_enforcement(backend, options):
 
 def rule_tag(rule):
     """Ownership tag written into every backend object: ``netreq:<profile>:<id>``."""
-    return "%s:%s:%s" % (TAG_PREFIX, rule["profile"], rule["id"])
+    return _ownership.tag(rule["profile"], rule["id"])
 
 
 def rule_label(rule):
@@ -108,63 +139,43 @@ def port_ranges(rule):
     return sorted(ranges)
 
 
-def require_netaddr():
-    if not HAS_NETADDR:
-        raise NetreqError("the python library netaddr is required on the controller (pip install netaddr)")
+def split_remote(rule):
+    """A rule's remote list taken apart: ``(is_any, ipv4, ipv6, fqdns, wildcards)``.
 
-
-def aggregate(networks):
-    """Merge address blocks losslessly; returns ``ipaddress`` network objects.
-
-    ``cidr_merge`` only joins adjacent or overlapping blocks, so the set of
-    matched addresses is exactly the same before and after.
+    The entries are already normalized by the model, so each is parsed once
+    here (``Network`` values, not ``ipaddress`` objects: see ``_addresses``),
+    and each family is merged losslessly.
     """
-    if not networks:
-        return []
-    require_netaddr()
-    merged = netaddr.cidr_merge([str(net) for net in networks])
-    return [ipaddress.ip_network(str(net)) for net in merged]
-
-
-class RemoteSplit:
-    """A rule's remote list, taken apart by kind."""
-
-    def __init__(self, rule):
-        self.is_any = False
-        self.ipv4 = []
-        self.ipv6 = []
-        self.fqdns = []
-        self.wildcards = []
-        for item in rule["remote"]:
-            if item == "any":
-                self.is_any = True
-                continue
+    is_any = False
+    networks, fqdns, wildcards = [], [], []
+    for item in rule["remote"]:
+        if item == addr.ANY:
+            is_any = True
+            continue
+        try:
+            networks.append(addr.parse_network(item))
+        except ValueError:
             try:
-                net = ipaddress.ip_network(item, strict=True)
-            except ValueError:
-                (self.wildcards if item.startswith("*.") else self.fqdns).append(item)
-                continue
-            (self.ipv4 if net.version == 4 else self.ipv6).append(net)
-        self.ipv4 = aggregate(self.ipv4)
-        self.ipv6 = aggregate(self.ipv6)
-
-    @property
-    def hostnames(self):
-        return self.fqdns + self.wildcards
+                addr.parse_hostname(item, allow_wildcard=True)
+            except ValueError as exc:
+                raise NetreqError("rule %s: remote entry %r is neither an address nor a host name (%s)" % (rule["id"], item, exc))
+            (wildcards if item.startswith("*.") else fqdns).append(item)
+    merged = addr.merge_networks(networks)
+    ipv4 = [net for net in merged if net.version == 4]
+    ipv6 = [net for net in merged if net.version == 6]
+    return is_any, ipv4, ipv6, fqdns, wildcards
 
 
 def format_network(net, host_prefix=False):
     """``8.8.8.8`` for a single address unless the backend insists on ``/32``."""
-    if net.num_addresses == 1 and not host_prefix:
-        return str(net.network_address)
-    return str(net)
+    return net.text(host_prefix)
 
 
 class PlannedRemote:
     """What a renderer should match for one rule, after the FQDN strategy.
 
     ``is_any`` -> match any address of the family/families in ``families``;
-    ``ipv4``/``ipv6`` -> lists of ``ipaddress`` networks; ``resolve_hosts`` ->
+    ``ipv4``/``ipv6`` -> lists of ``_addresses.Network``; ``resolve_hosts`` ->
     hostnames the applier resolves into a named set at apply time.
     """
 
@@ -188,18 +199,17 @@ class RenderContext:
     or dynamic keywords (Windows).
     """
 
-    def __init__(self, backend, fqdn_strategy=None, wildcard_fallback=None,
-                 can_resolve=False, can_dynamic_keyword=False):
+    def __init__(self, backend, capabilities, fqdn_strategy=None, wildcard_fallback=None):
         strategy = fqdn_strategy or DEFAULT_FQDN_STRATEGY
         if strategy not in FQDN_STRATEGIES:
             raise NetreqError("fqdn_strategy must be one of %s, got %r" % (", ".join(FQDN_STRATEGIES), strategy))
-        if strategy == "resolve" and not can_resolve:
-            raise NetreqError("fqdn_strategy=resolve is not available for backend %s; use any_address or proxy" % backend)
-        if strategy == "windows_dynamic_keyword" and not can_dynamic_keyword:
-            raise NetreqError("fqdn_strategy=windows_dynamic_keyword is only available for backend windows")
+        if strategy not in capabilities.fqdn_strategies():
+            raise NetreqError("fqdn_strategy=%s is not available for backend %s; use %s"
+                              % (strategy, backend, " or ".join(s for s in capabilities.fqdn_strategies() if s != "reject")))
         if wildcard_fallback not in WILDCARD_FALLBACKS:
             raise NetreqError("wildcard_fallback must be one of any_address, proxy, got %r" % (wildcard_fallback,))
         self.backend = backend
+        self.capabilities = capabilities
         self.fqdn_strategy = strategy
         self.wildcard_fallback = wildcard_fallback
         self.widenings = []
@@ -207,39 +217,36 @@ class RenderContext:
         self.resolve_sets = []
 
     def _fix_hint(self):
-        options = ["fqdn_strategy=any_address", "fqdn_strategy=proxy"]
-        if self.backend in ("nftables", "firewalld"):
-            options.insert(0, "fqdn_strategy=resolve")
-        if self.backend == "windows":
-            options.insert(0, "fqdn_strategy=windows_dynamic_keyword")
-        return " or ".join(options)
+        return " or ".join("fqdn_strategy=%s" % strategy for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
 
     def plan_remote(self, rule):
-        split = RemoteSplit(rule)
         planned = PlannedRemote()
-        planned.is_any = split.is_any
-        planned.ipv4 = split.ipv4
-        planned.ipv6 = split.ipv6
-        if not split.hostnames:
+        planned.is_any, planned.ipv4, planned.ipv6, fqdns, wildcards = split_remote(rule)
+        for version, networks in ((4, planned.ipv4), (6, planned.ipv6)):
+            if networks and version not in self.capabilities.families:
+                raise UnsupportedRuleError(self.backend, rule["id"], "IPv%d addresses cannot be matched" % version,
+                                           "give this backend only IPv%s addresses" % "/IPv".join(map(str, self.capabilities.families)))
+        hostnames = fqdns + wildcards
+        if not hostnames:
             return planned
         strategy = self.fqdn_strategy
         if strategy == "reject":
             raise UnsupportedRuleError(
                 self.backend, rule["id"],
-                "hostnames %s cannot be matched by a packet filter" % ", ".join(split.hostnames),
+                "hostnames %s cannot be matched by a packet filter" % ", ".join(hostnames),
                 self._fix_hint())
         hosts_by_strategy = {}
         if strategy in ("resolve", "windows_dynamic_keyword"):
-            if split.wildcards and not self.wildcard_fallback:
+            if wildcards and not self.wildcard_fallback:
                 raise UnsupportedRuleError(
                     self.backend, rule["id"],
-                    "wildcard hostnames %s cannot be resolved to addresses" % ", ".join(split.wildcards),
+                    "wildcard hostnames %s cannot be resolved to addresses" % ", ".join(wildcards),
                     "set wildcard_fallback=any_address or wildcard_fallback=proxy")
-            hosts_by_strategy[strategy] = list(split.fqdns)
-            if split.wildcards:
-                hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(split.wildcards)
+            hosts_by_strategy[strategy] = list(fqdns)
+            if wildcards:
+                hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(wildcards)
         else:
-            hosts_by_strategy[strategy] = split.hostnames
+            hosts_by_strategy[strategy] = hostnames
         for how, hosts in hosts_by_strategy.items():
             if not hosts:
                 continue

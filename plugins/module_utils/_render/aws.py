@@ -47,11 +47,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     NetreqError,
     UnsupportedRuleError,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     merge_options,
     format_network,
@@ -61,10 +63,11 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "aws"
+CAPABILITIES = Capabilities("cloud", "aws", icmp=True)
 
 DEFAULT_OPTIONS = {
-    "group_name": "netreq",
-    "description": "Managed by netreq.firewall",
+    "group_name": _ownership.CLOUD_NAME_PREFIX,
+    "description": "Managed by " + _ownership.COLLECTION,
     "max_rules_per_group": 60,
     "max_groups": 5,
     "fqdn_strategy": None,
@@ -79,8 +82,6 @@ _AWS_TEXT_MAX = 255
 
 _ANY_IPV4 = "0.0.0.0/0"
 _ANY_IPV6 = "::/0"
-_DIRECTIONS = ("ingress", "egress")
-_PROTOCOLS = ("tcp", "udp", "icmp", "any")
 
 
 def _options(options):
@@ -112,8 +113,6 @@ def _rule_desc(rule):
 def _port_specs(rule):
     """``(proto_ipv4, proto_ipv6, [(from_port, to_port) or None, ...])`` for one rule."""
     protocol = rule["protocol"]
-    if protocol not in _PROTOCOLS:
-        raise NetreqError("backend %s: rule %s has unknown protocol %r" % (BACKEND, rule["id"], protocol))
     if protocol == "any":
         return "all", "all", [None]
     if protocol == "icmp":
@@ -185,14 +184,12 @@ def _place(groups, rule, items, limit):
 def render(rules, **options):
     """Render ``rules`` as a list of ec2_security_group parameter sets (see the module docstring)."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     limit = opts["max_rules_per_group"]
     packed = {"ingress": [], "egress": []}
     seen = {}
     deduplicated = []
     for rule in rules:
-        if rule["direction"] not in _DIRECTIONS:
-            raise NetreqError("backend %s: rule %s has unknown direction %r" % (BACKEND, rule["id"], rule["direction"]))
         planned = ctx.plan_remote(rule)
         if planned.empty:
             continue

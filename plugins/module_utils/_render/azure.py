@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     described,
     hashed_name,
@@ -55,9 +57,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "azure"
+CAPABILITIES = Capabilities("cloud", "azure", icmp=True)
 
 DEFAULT_OPTIONS = {
-    "name_prefix": "netreq",
+    "name_prefix": _ownership.CLOUD_NAME_PREFIX,
     "priority_start": 1000,
     "priority_step": 1,
     "max_rules": 1000,
@@ -120,7 +123,7 @@ def _prefix_value(networks):
 def render(rules, **options):
     """Render ``rules`` as azure_rm_securitygroup ``rules`` items (see the module docstring)."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     pending = []
     for rule in rules:
         planned = ctx.plan_remote(rule)

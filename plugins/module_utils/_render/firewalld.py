@@ -64,11 +64,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
-    NetreqError,
-    UnsupportedRuleError,
-)
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     merge_options,
     check_enforcement,
@@ -79,9 +78,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "firewalld"
+CAPABILITIES = Capabilities("host", "linux", icmp=True, resolve_names=True)
 
 DEFAULT_OPTIONS = {
-    "policy_prefix": "netreq",
+    "policy_prefix": _ownership.FIREWALLD_POLICY_PREFIX,
     "ingress_policy": "permissive",
     "egress_policy": "permissive",
     "fqdn_strategy": None,
@@ -91,10 +91,10 @@ POLICY_NAME_MAX = 17
 IPSET_NAME_MAX = 32
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
-# direction -> (policy suffix, ingress zones, egress zones, address element)
+# (direction, ingress zones, egress zones, address element); names from _ownership
 _POLICIES = (
-    ("ingress", "in", ["ANY"], ["HOST"], "source"),
-    ("egress", "out", ["HOST"], ["ANY"], "destination"),
+    ("ingress", ["ANY"], ["HOST"], "source"),
+    ("egress", ["HOST"], ["ANY"], "destination"),
 )
 # (version, rich rule family, ipset family, icmp protocol, the whole family)
 _FAMILIES = ((4, "ipv4", "inet", "icmp", "0.0.0.0/0"), (6, "ipv6", "inet6", "ipv6-icmp", "::/0"))
@@ -104,9 +104,10 @@ def _options(options):
     merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     check_enforcement(BACKEND, merged)
     prefix = str(merged["policy_prefix"])
-    if not _PREFIX_RE.match(prefix) or len(prefix) > POLICY_NAME_MAX - len("-out"):
+    longest_suffix = max(len(_ownership.FIREWALLD_INGRESS_SUFFIX), len(_ownership.FIREWALLD_EGRESS_SUFFIX))
+    if not _PREFIX_RE.match(prefix) or len(prefix) > POLICY_NAME_MAX - longest_suffix:
         raise NetreqError("backend %s: policy_prefix must be letters, digits, _ or - and at most %d characters, got %r"
-                          % (BACKEND, POLICY_NAME_MAX - len("-out"), merged["policy_prefix"]))
+                          % (BACKEND, POLICY_NAME_MAX - longest_suffix, merged["policy_prefix"]))
     return merged
 
 
@@ -129,10 +130,7 @@ def _elements(rule):
         ports = ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in ranges]
         elements = ['port port="%s" protocol="%s"' % (port, protocol) for port in ports]
         return {4: elements, 6: elements}
-    if rule["ports"]:
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol %s" % (", ".join(rule["ports"]), protocol),
-                                   "ports need protocol tcp or udp")
-    if protocol == "icmp":
+    if protocol == "icmp":  # the Rule contract gives icmp and any no ports
         return {4: ['protocol value="icmp"'], 6: ['protocol value="ipv6-icmp"']}
     return {4: [None], 6: [None]}
 
@@ -173,14 +171,16 @@ def _rich_rules(rule, planned, address_kw, ipset_names):
 def render(rules, **options):
     """Render ``rules`` as the collection's firewalld policies; see the module docstring."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"], can_resolve=True)
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     prefix = opts["policy_prefix"]
+    ingress_name, egress_name = _ownership.firewalld_policy_names(prefix)
+    names = {"ingress": ingress_name, "egress": egress_name}
     policies = {}
     address_kws = {}
-    for direction, suffix, ingress_zones, egress_zones, address_kw in _POLICIES:
+    for direction, ingress_zones, egress_zones, address_kw in _POLICIES:
         policies[direction] = {
-            "name": "%s-%s" % (prefix, suffix),
-            "description": "netreq.firewall: %s allow rules" % direction,
+            "name": names[direction],
+            "description": "%s: %s allow rules" % (_ownership.COLLECTION, direction),
             "ingress_zones": ingress_zones,
             "egress_zones": egress_zones,
             "target": "DROP" if opts["%s_policy" % direction] == "allowlist" else "CONTINUE",

@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     described,
     hashed_name,
@@ -53,9 +55,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "gcp"
+CAPABILITIES = Capabilities("cloud", "gcp", icmp=True)
 
 DEFAULT_OPTIONS = {
-    "name_prefix": "netreq",
+    "name_prefix": _ownership.CLOUD_NAME_PREFIX,
     "priority": 1000,
     "target_tags": None,
     "fqdn_strategy": None,
@@ -110,7 +113,7 @@ def _allowed(rule, ip_protocol):
 def render(rules, **options):
     """Render ``rules`` as gcp_compute_firewall parameter sets (see the module docstring)."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     pending = []
     for rule in rules:
         planned = ctx.plan_remote(rule)

@@ -67,11 +67,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     NetreqError,
     UnsupportedRuleError,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     merge_options,
     check_enforcement,
@@ -81,9 +83,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "nftables"
+CAPABILITIES = Capabilities("host", "linux", icmp=True, resolve_names=True)
 
 DEFAULT_OPTIONS = {
-    "table_name": "netreq",
+    "table_name": _ownership.NFT_TABLE,
     "ingress_policy": "permissive",
     "egress_policy": "permissive",
     "fqdn_strategy": None,
@@ -136,10 +139,7 @@ def _port_match(rule):
             return "meta l4proto %s" % rule["protocol"]
         ports = ["%d" % low if low == high else "%d-%d" % (low, high) for low, high in ranges]
         return "%s dport %s" % (rule["protocol"], _elements(ports))
-    if rule["ports"]:
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol %s" % (", ".join(rule["ports"]), rule["protocol"]),
-                                   "ports need protocol tcp or udp")
-    return None
+    return None  # the Rule contract gives icmp and any no ports
 
 
 def _set_names(rule):
@@ -175,10 +175,11 @@ def _statements(rule, planned, selector, comment):
 
 
 def _baseline(interface):
+    tag = _ownership.TAG_PREFIX + "baseline" + _ownership.TAG_SEPARATOR
     return [
-        'ct state established,related accept comment "netreq:baseline:established"',
-        '%s "lo" accept comment "netreq:baseline:loopback"' % interface,
-        'icmpv6 type { %s } accept comment "netreq:baseline:ipv6-neighbour-discovery"' % _ND_TYPES,
+        'ct state established,related accept comment "%sestablished"' % tag,
+        '%s "lo" accept comment "%sloopback"' % (interface, tag),
+        'icmpv6 type { %s } accept comment "%sipv6-neighbour-discovery"' % (_ND_TYPES, tag),
     ]
 
 
@@ -207,8 +208,8 @@ def _ruleset(table, chains, sets, rules):
 def render(rules, **options):
     """Render ``rules`` as the collection's nftables table; see the module docstring."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"], can_resolve=True)
-    table = "inet %s" % opts["table_name"]
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    table = "%s %s" % (_ownership.NFT_FAMILY, opts["table_name"])
     chains = []
     for name, direction, _selector, interface in _CHAINS:
         policy = "drop" if opts["%s_policy" % direction] == "allowlist" else "accept"

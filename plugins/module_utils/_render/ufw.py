@@ -32,11 +32,12 @@ Decisions:
   several ufw rules. ufw needs a protocol for multiport, and every ported
   Rule is tcp or udp, so that always holds.
 * tcp/udp without ports -> ``proto tcp`` and no port. Protocol ``any`` ->
-  no ``proto`` word (module parameter ``proto: any``); the Rule contract gives
-  it no ports, and ports with protocol ``any`` raise (ufw would read them as
-  tcp and udp only, which is not what ``any`` means).
-* ``icmp`` raises: ufw's rule syntax has no ICMP (ufw keeps ICMP in
-  before.rules); use the nftables or firewalld backend.
+  no ``proto`` word (module parameter ``proto: any``); the Rule contract
+  (``_model.check_rules``) gives it no ports (ufw would read ports with
+  ``any`` as tcp and udp only, which is not what ``any`` means).
+* ``icmp``: ufw's rule syntax has no ICMP (ufw keeps ICMP in before.rules),
+  so ``CAPABILITIES.icmp`` is false and ``_render.render`` refuses such a rule
+  before this module sees it, naming the backends that can match ICMP.
 * The comment is ``netreq:<profile>:<id>``, plus `` expires=<ISO-8601>`` for
   an expiring temporary rule.
 * ``fqdn_strategy=resolve`` is not available (ufw has no address sets).
@@ -47,10 +48,8 @@ Decisions:
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
-    UnsupportedRuleError,
-)
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    Capabilities,
     RenderContext,
     check_enforcement,
     merge_options,
@@ -60,6 +59,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "ufw"
+# ufw's rule syntax has no ICMP (it keeps ICMP in before.rules) and no address sets
+CAPABILITIES = Capabilities("host", "linux", icmp=False)
 
 DEFAULT_OPTIONS = {
     "ingress_policy": "permissive",
@@ -98,14 +99,6 @@ def _port_groups(rule):
     return [",".join(group) for group in groups]
 
 
-def _check_protocol(rule):
-    if rule["protocol"] == "icmp":
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ufw rules cannot match ICMP", "use the nftables or firewalld backend")
-    if rule["protocol"] == "any" and rule["ports"]:
-        raise UnsupportedRuleError(BACKEND, rule["id"], "ports %s given with protocol any" % ", ".join(rule["ports"]),
-                                   "ports need protocol tcp or udp")
-
-
 def _ufw_rule(rule, remote, port, comment):
     proto = rule["protocol"]
     ingress = rule["direction"] == "ingress"
@@ -132,10 +125,9 @@ def _ufw_rule(rule, remote, port, comment):
 def render(rules, **options):
     """Render ``rules`` as ufw rules; see the module docstring."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     result = []
     for rule in rules:
-        _check_protocol(rule)
         planned = ctx.plan_remote(rule)
         if planned.empty:
             continue  # every hostname went to the proxy allowlist

@@ -53,9 +53,10 @@ from __future__ import annotations
 
 import uuid
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
-    TAG_PREFIX,
+    Capabilities,
     RenderContext,
     merge_options,
     format_network,
@@ -64,6 +65,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "windows"
+CAPABILITIES = Capabilities("host", "windows", icmp=True, dynamic_keywords=True)
 
 PROFILES = ("domain", "private", "public")
 
@@ -77,10 +79,9 @@ IPV6_SUFFIX = "/ipv6"
 KEYWORDS_SUFFIX = "/keywords"
 
 # uuid5 namespace of the dynamic keyword ids: fixed forever, changing it renames every keyword
-KEYWORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "dynamic-keywords.netreq.firewall")
+KEYWORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "dynamic-keywords." + _ownership.COLLECTION)
 
 _DIRECTIONS = {"ingress": ("in", "Inbound"), "egress": ("out", "Outbound")}
-_PROTOCOLS = ("tcp", "udp", "icmp", "any")
 _PS_PROTOCOLS = {"tcp": "TCP", "udp": "UDP", "icmpv4": "ICMPv4", "icmpv6": "ICMPv6"}
 
 
@@ -119,7 +120,7 @@ def _protocols(rule, families):
 
 def _base_params(rule, name, protocol, remoteip, profiles):
     """win_firewall_rule parameters; ``remoteip=None`` leaves ``remoteip`` and ``state`` out (keyword rules)."""
-    params = {"name": name, "group": "%s:%s" % (TAG_PREFIX, rule["profile"]), "description": _description(rule)}
+    params = {"name": name, "group": _ownership.WINDOWS_GROUP_PREFIX + rule["profile"], "description": _description(rule)}
     if remoteip is not None:
         params["state"] = "present"
     params.update({
@@ -188,8 +189,7 @@ def _powershell(params, keywords, ps_dir):
 def render(rules, **options):
     """Render ``rules`` as win_firewall_rule parameter sets (see the module docstring)."""
     opts = _options(options)
-    ctx = RenderContext(BACKEND, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"],
-                        can_dynamic_keyword=True)
+    ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
     result_rules = []
     dynamic_keywords = []
     keyword_rules = []

@@ -12,6 +12,7 @@ import pytest
 import seed_tables
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 AGENTS = "198.51.100.0/24"
@@ -101,7 +102,7 @@ def test_cas_license_server():
     assert expand(rules) == seed_tables.cas_license_server([WORKSTATIONS], 7443)
 
 
-@pytest.mark.parametrize("profile", ["pdq_connect", "rackspace_pdr", "teradici_cas"])
+@pytest.mark.parametrize("profile", builtin_profiles())
 def test_every_rule_cites_numbered_seed_lines(profile):
     params = {"rackspace_pdr": {"agent_cidrs": [AGENTS]}, "teradici_cas": CAS_PARAMS}.get(profile, {})
     for rule in compile_rules(profile, params=params, now=NOW):

@@ -5,13 +5,10 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils._model import (
     RULE_KEYS,
-    builtin_profiles,
     compile_rules,
     describe_profile,
-    load_profile,
 )
 
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
@@ -96,39 +93,6 @@ def test_profile_from_a_file(tmp_path):
     assert compile_rules(str(path), component="server", now=NOW) == compile_rules(PROFILE, component="server", now=NOW)
 
 
-def test_builtin_catalog_and_description():
-    assert builtin_profiles() == ["pdq_connect", "rackspace_pdr", "teradici_cas"]
-    summary = describe_profile("rackspace_pdr")
-    assert summary["options"] == ["troubleshooting_ssh"]
-    assert summary["variant_parameter"] == "datacenter"
-    assert summary["parameters"]["datacenter"]["choices"] == ["us", "eu"]
-    assert load_profile("teradici_cas").parameters["radius_port"]["default"] == 1812
-
-
-@pytest.mark.parametrize("value, expected", [
-    (["443", 80, "80", "1000-2000", "1000-2000"], ["80", "443", "1000-2000"]),
-    (["22-22"], ["22"]),
-])
-def test_port_normalization(value, expected):
-    assert addr.normalize_ports(value) == expected
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("8.8.8.8/32", "8.8.8.8"),
-    ("[2600:1901:0:181b::]", None),
-    ("2600:1901:0000:181b:0000:0000:0000:0000", "2600:1901:0:181b::"),
-    ("0.0.0.0/0", "0.0.0.0/0"),
-    ("ANY", "any"),
-    ("*.IslOnline.net", "*.islonline.net"),
-])
-def test_remote_normalization(value, expected):
-    if expected is None:
-        with pytest.raises(ValueError):
-            addr.parse_remote(value, allow_wildcard=True)
-    else:
-        assert addr.parse_remote(value, allow_wildcard=True) == expected
-
-
 def test_selections_concatenate_profiles_in_order():
     from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
     rules = compile_selections([
@@ -136,3 +100,10 @@ def test_selections_concatenate_profiles_in_order():
         {"profile": "pdq_connect", "component": "web_browser", "params": None},
     ], now=NOW)
     assert [(r["profile"], r["id"]) for r in rules] == [("acme", "server_in"), ("pdq_connect", "web_app")]
+
+
+def test_describe_profile():
+    summary = describe_profile("rackspace_pdr")
+    assert summary["options"] == ["troubleshooting_ssh"]
+    assert summary["variant_parameter"] == "datacenter"
+    assert summary["parameters"]["datacenter"]["choices"] == ["us", "eu"]

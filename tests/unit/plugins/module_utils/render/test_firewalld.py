@@ -163,11 +163,6 @@ def test_same_id_in_two_profiles_cannot_share_an_ipset():
         firewalld.render(rules, fqdn_strategy="resolve")
 
 
-def test_ports_with_protocol_icmp_raise():
-    with pytest.raises(UnsupportedRuleError, match="bad_rule"):
-        firewalld.render([rule("bad_rule", protocol="icmp", ports=["8"])])
-
-
 @pytest.mark.parametrize("options, targets", [
     ({}, {"netreq-in": "CONTINUE", "netreq-out": "CONTINUE"}),
     ({"egress_policy": "allowlist"}, {"netreq-in": "CONTINUE", "netreq-out": "DROP"}),

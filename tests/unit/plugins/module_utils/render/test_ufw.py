@@ -77,18 +77,6 @@ def test_all_ports_and_any_protocol():
                                             "to_ip": "192.0.2.2", "comment": TAG + "out_everything"}
 
 
-def test_icmp_is_not_expressible():
-    with pytest.raises(UnsupportedRuleError) as err:
-        ufw.render([rule("appliance_out_ping", protocol="icmp")])
-    assert "appliance_out_ping" in str(err.value)
-    assert "nftables or firewalld" in str(err.value)
-
-
-def test_ports_with_protocol_any_raise():
-    with pytest.raises(UnsupportedRuleError, match="bad_rule"):
-        ufw.render([rule("bad_rule", protocol="any", ports=["53"])])
-
-
 def test_expiry_goes_into_the_comment():
     result = ufw.render([rule("appliance_in_ssh", direction="ingress", ports=["22"], expires="2026-12-01T00:00:00Z")])
     comment = TAG + "appliance_in_ssh expires=2026-12-01T00:00:00Z"

@@ -9,7 +9,7 @@ so the tables show the same columns as the vendor tables plus the source quote.
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import load_profile
 
 
 def _cell(text):

@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller half of netreq.firewall.host_ruleset: what it renders for the host, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, render_for_host
+from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import APPLIERS, DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
+
+from rule_builder import make_rule
+
+
+def args(**overrides):
+    base = {"ingress_policy": "permissive", "egress_policy": "permissive", "fqdn_strategy": "reject",
+            "wildcard_fallback": None, "render_options": {}}
+    base.update(overrides)
+    return base
+
+
+RULES = [make_rule("https_out", ports=["443"], remote=["198.51.100.0/24"]),
+         make_rule("agents_in", direction="ingress", ports=["7777"], remote=["203.0.113.0/24"])]
+
+
+def test_auto_renders_every_host_backend_as_its_applier_options():
+    renderings = render_for_host(RULES, "auto", args())
+    assert sorted(renderings) == sorted(HOST_BACKENDS)
+    assert renderings["nftables"]["params"]["table"] == NFT_TABLE_SPEC
+    assert "https_out" in renderings["nftables"]["params"]["ruleset"]
+    assert [rule["id"] for rule in renderings["ufw"]["params"]["rules"]] == ["https_out", "agents_in"]
+    assert renderings["ufw"]["params"]["enabled"] is True
+    assert "default_outgoing" not in renderings["ufw"]["params"]  # permissive: ufw's defaults stay as they are
+    rich = [rule["rule"] for policy in renderings["firewalld"]["params"]["policies"] for rule in policy["rich_rules"]]
+    assert any('destination address="198.51.100.0/24" port port="443"' in rule for rule in rich)
+
+
+def test_the_host_side_knows_every_backend_the_controller_renders():
+    assert set(HOST_BACKENDS) == set(APPLIERS) == set(DETECTION_ORDER)
+
+
+def test_an_explicit_backend_renders_only_that_one():
+    assert list(render_for_host(RULES, "nftables", args())) == ["nftables"]
+
+
+def test_allowlist_reaches_every_renderer():
+    renderings = render_for_host(RULES, "auto", args(egress_policy="allowlist"))
+    assert renderings["ufw"]["params"]["default_outgoing"] == "deny"
+    assert "policy drop" in renderings["nftables"]["params"]["ruleset"]
+    out = [policy for policy in renderings["firewalld"]["params"]["policies"] if policy["name"].endswith("-out")]
+    assert out[0]["target"] == "DROP"
+
+
+def test_backend_specific_options_go_only_to_their_backend():
+    renderings = render_for_host(RULES, "auto", args(render_options={"table_name": "edge", "policy_prefix": "edge"}))
+    assert renderings["nftables"]["params"]["table"] == "inet edge"
+    assert renderings["firewalld"]["params"]["policy_prefix"] == "edge"
+    assert {policy["name"] for policy in renderings["firewalld"]["params"]["policies"]} == {"edge-in", "edge-out"}
+
+
+def test_an_option_no_candidate_backend_knows_is_refused_before_any_remote_call():
+    with pytest.raises(AnsibleActionFail, match="unknown option.*table_nmae"):
+        render_for_host(RULES, "auto", args(render_options={"table_nmae": "edge"}))
+    with pytest.raises(AnsibleActionFail, match="unknown option.*policy_prefix"):
+        render_for_host(RULES, "nftables", args(render_options={"policy_prefix": "edge"}))
+
+
+def test_a_rule_one_backend_cannot_express_is_left_to_the_host_only_under_auto():
+    rules = RULES + [make_rule("ping_out", protocol="icmp", remote=["198.51.100.1"])]
+    renderings = render_for_host(rules, "auto", args())
+    assert "ping_out" in renderings["ufw"]["error"] and "params" in renderings["nftables"]
+    with pytest.raises(AnsibleActionFail, match="ping_out"):
+        render_for_host(rules, "ufw", args())
+
+
+def test_rules_no_backend_can_express_fail_with_every_reason():
+    rules = [make_rule("portal", ports=["443"], remote=["app.example.com"])]
+    with pytest.raises(AnsibleActionFail, match="no backend can apply these rules.*portal.*fqdn_strategy"):
+        render_for_host(rules, "auto", args())
