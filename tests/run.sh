@@ -13,7 +13,7 @@
 # Works from any directory; sets up .venv through tests/setup.sh first.
 
 # The step_* functions are called through "step_${name}":
-# shellcheck disable=SC2329
+# shellcheck disable=SC2317,SC2329
 
 set -uo pipefail
 

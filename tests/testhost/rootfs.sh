@@ -132,7 +132,9 @@ rm -f "$TARBALL"
 
 # Drop older builds that no running host uses as its lower layer.
 for old in "$ROOTFS_PARENT"/"$SUITE"-*; do
-    [ -d "$old" ] && [ "$old" != "$ROOTFS" ] || continue
+    if [ ! -d "$old" ] || [ "$old" = "$ROOTFS" ]; then
+        continue
+    fi
     if ! grep -q "lowerdir=${old}[,: ]" /proc/mounts; then
         rm -rf "$old" && nrq_log "removed old rootfs $old"
     fi
