@@ -193,8 +193,8 @@ plan:
       sample: update
     added:
       description:
-        - The rules added, one C(<file(s)>: ufw ...) line each, in the order they are written. The files are
-          C(user.rules) (IPv4), C(user6.rules) (IPv6) or both.
+        - "The rules added, one C(<file(s)>: ufw ...) line each, in the order they are written. The files are
+          C(user.rules) (IPv4), C(user6.rules) (IPv6) or both."
       returned: always
       type: list
       elements: str
@@ -236,7 +236,7 @@ diff:
     before_header: ufw (live)
     after_header: ufw (applied)
 rules:
-  description: The owned rules afterwards (predicted in check mode), one C(<file(s)>: ufw ...) line each, in ufw's order.
+  description: "The owned rules afterwards (predicted in check mode), one C(<file(s)>: ufw ...) line each, in ufw's order."
   returned: success
   type: list
   elements: str
