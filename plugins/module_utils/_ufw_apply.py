@@ -48,6 +48,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     read_bytes,
     write_atomic,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_files import (
     LOG_LEVELS,
     LOGGING_MARK,
@@ -181,7 +182,8 @@ class UfwApplier(Applier):
     # -- validate, read, plan
 
     def validate(self, params):
-        scope = _scope(params.get("comment_prefix"), params.get("profiles"))
+        prefix = params.get("comment_prefix")
+        scope = _scope(UFW_COMMENT_PREFIX if prefix is None else prefix, params.get("profiles"))
         rules, merged = validate_rules(params.get("rules") or [], scope)
         policies = dict((name, params.get("default_" + name)) for name in ("incoming", "outgoing"))
         self.desired = Desired(scope, rules, merged, params.get("state", "present") != "absent", policies,

@@ -59,3 +59,23 @@ def test_detect_reads_ufw_conf_only(recorded, conf, expected):
     recorded.write_files({"/etc/ufw/ufw.conf": conf})
     assert _ufw_apply.UfwApplier.detect(None) is expected
     assert recorded.calls == []
+
+
+class _Module(object):
+    """The little of AnsibleModule an applier uses, for a dispatching module's call."""
+
+    params = {"ignored": True}
+    check_mode = True
+    _diff = False
+
+    def get_bin_path(self, name, required=False):
+        raise AssertionError("no command may run in check mode")
+
+
+def test_a_dispatching_module_passes_its_own_options(recorded):
+    recorded.write_files({"/etc/ufw/user.rules": ANCHORS["u4_base"], "/etc/ufw/user6.rules": ANCHORS["u6_base"],
+                          "/etc/default/ufw": ANCHORS["def"], "/etc/ufw/ufw.conf": ANCHORS["conf_on"]})
+    applier = _ufw_apply.UfwApplier(_Module(), params={"rules": _many(2, "a"), "default_outgoing": "deny"})
+    result = applier.run()
+    assert result["changed"] and result["commands"] == [] and len(result["plan"]["added"]) == 2
+    assert result["plan"]["settings"] == [{"name": "default_outgoing", "before": "allow", "after": "deny"}]
