@@ -32,7 +32,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._ufw_rules import 
 )
 
 
-
 def _address(value):
     """ufw's form of an address argument: ``any``, a plain address for a host, else network/prefix."""
     if value.lower() == "any":
