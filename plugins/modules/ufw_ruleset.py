@@ -11,40 +11,47 @@ short_description: Apply a whole ufw rule set in one call, owning only the rules
 version_added: 0.1.0
 author: netreq.firewall contributors (!UNKNOWN)
 description:
-  - Makes the ufw rules this call owns exactly the rules in O(rules), in one call per host. It reads the current
-    rules, plans the change, applies it, and reads the rules again to verify the result.
+  - Makes the ufw rules this call owns exactly the rules in O(rules), in one call per host. It reads ufw's files,
+    plans the change, writes the files once, lets the running firewall load them with one command, and reads the
+    files again to verify the result.
   - A rule is owned when its comment starts with O(comment_prefix), or with C(<comment_prefix><profile>:) for one
     of O(profiles) when that is given. Every other rule is never deleted, re-ordered or re-commented. A wanted
     rule that matches the same traffic as a rule this call does not own fails the plan, because ufw keeps one rule
     per match and would overwrite that rule's action and comment.
-  - The whole input is validated before anything changes, that is the shape of each rule, its words (ufw's extended
-    syntax as written by the C(ufw) backend of P(netreq.firewall.render#filter)), addresses, ports, that its
-    comment is owned, and that no two rules match the same traffic with different actions. All problems are
-    reported together.
+  - The whole input is validated before anything is read or changed, that is the shape of each rule, its words
+    (ufw's extended syntax as written by the C(ufw) backend of P(netreq.firewall.render#filter)), addresses, ports,
+    that its comment is owned, and that no two rules match the same traffic with different actions. All problems
+    are reported together.
   - Two wanted rules that differ only in their comment (two requirements needing the same opening) are one ufw
-    rule; the first comment is kept and the later rule is listed in RV(plan.merged).
-  - The current rules are read from ufw's own records, C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules), which
-    list every rule with its comment whether ufw is active or not; default policies from C(/etc/default/ufw),
-    start at boot from C(/etc/ufw/ufw.conf), and whether ufw runs from C(ufw status).
-  - Owned rules are compared as a set; a rule is kept when its action, match, comment and IP families are the
-    same. An owned rule replaced by a wanted rule with the same match (for example a new comment) is changed in
-    place by ufw, keeping its position and never missing for a moment; other owned rules that are not wanted are
-    deleted, and new rules are appended after the existing ones, as C(ufw allow) does. Rules are never
-    re-ordered. ufw uses the first rule that matches, so an existing deny rule of another owner above an added
-    allow rule still wins.
-  - ufw has no transactions. The module copies the four files ufw writes, then runs one ufw command per change
-    (C(ufw delete), C(ufw <rule>), C(ufw --force enable) or C(ufw disable), then C(ufw default)). If a command
-    fails or the rules read back differ from the plan, it writes the copies back, reloads the running firewall
-    from them (or enables or disables ufw again), and fails with the error. The previous rule set stays in place.
+    rule; the first comment is kept and the later rule is listed in RV(merged).
+  - "The current state is read from ufw's own files only: the rules from C(/etc/ufw/user.rules) (IPv4) and
+    C(/etc/ufw/user6.rules) (IPv6), which list every rule with its comment whether ufw is active or not; the
+    default policies from C(/etc/default/ufw); whether ufw runs from C(ENABLED) in C(/etc/ufw/ufw.conf), which is
+    how ufw itself decides whether to touch the running firewall. A run that changes nothing runs no command."
+  - Owned rules are compared per file; a rule is kept when its action, match, log type and comment are the same.
+    An owned rule replaced by a wanted rule with the same match (for example a new comment) is changed at its place;
+    other owned rules that are not wanted are removed, and new rules are appended after the existing ones, as
+    C(ufw allow) does. Rules are never re-ordered. ufw uses the first rule that matches, so an existing deny rule
+    of another owner above an added allow rule still wins.
+  - "Applying writes the rules files (and C(/etc/default/ufw) for a policy change) in one batch, each file
+    replaced atomically, with the lines ufw itself writes for the same rules. The running firewall then takes
+    them up with one command: C(ufw --force enable) when ufw must start, C(ufw disable) when it must stop,
+    C(ufw reload) when it runs and a default policy changed, and C(iptables-restore -n) / C(ip6tables-restore -n)
+    of the changed files when it runs and only rules changed (what ufw does after a rule change: one transaction
+    per file, never without rules). A host where ufw never wrote its rules files gets one C(ufw logging <level>)
+    first, so that ufw writes them in its own form."
+  - If a write or the command fails, or the files read back differ from the plan, the previous files are written
+    back, the running firewall loads them again, and the task fails with the error.
 requirements:
-  - ufw on the managed host (tested with ufw 0.36.2 on Debian 12); the module runs ufw, so it needs root.
+  - ufw on the managed host (tested with ufw 0.36.2 on Debian 12); the module writes ufw's files, so it needs root.
 notes:
   - Enabling ufw does not cut established connections (ufw's C(before.rules) accept established and related
     traffic and loopback), but with O(default_incoming=deny) new connections, for example a new SSH session of
     Ansible, need an owned or unowned rule that allows them. The C(netreq.firewall.host_firewall) role adds one
     for its management connection.
-  - Default policies are changed after the rules and after enabling ufw, so the allow rules are in place before
-    traffic is denied by default.
+  - C(ufw reload), which a default policy change on a running ufw needs, stops and starts ufw; ufw's rules are not
+    loaded for that moment, as with C(ufw default) itself.
+  - A ufw that runs although C(ENABLED=no), or that was stopped by hand while C(ENABLED=yes), is not noticed.
 extends_documentation_fragment:
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
@@ -162,131 +169,135 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Whether the owned rules, the default policies or the enabled state changed (would change in check mode).
+  returned: always
+  type: bool
+  sample: true
+backend:
+  description: The backend this module applies to.
+  returned: success
+  type: str
+  sample: ufw
 plan:
-  description: The changes made, or that would be made in check mode.
+  description: The changes made, or that would be made in check mode, in the shape every ruleset module returns.
   returned: success
   type: dict
   contains:
+    action:
+      description:
+        - V(none) (nothing to change), V(create) (no owned rule before), V(update), or V(delete) (no owned rule
+          left afterwards).
+      returned: always
+      type: str
+      sample: update
     added:
-      description: The rules added, one C(ufw ...) command each, in the order they are added.
+      description:
+        - "The rules added, one C(<file(s)>: ufw ...) line each, in the order they are written. The files are
+          C(user.rules) (IPv4), C(user6.rules) (IPv6) or both."
       returned: always
       type: list
       elements: str
-      sample: ["ufw allow out proto tcp to 8.8.4.4 port 53 comment netreq:rackspace_pdr:appliance_out_dns-tcp"]
+      sample: ["user.rules: ufw allow out proto tcp to 8.8.4.4 port 53 comment netreq:rackspace_pdr:appliance_out_dns-tcp"]
     removed:
-      description:
-        - The owned rules deleted, one C(ufw ...) line each, in ufw's order. A rule ufw holds for only some of the
-          IP families it should is marked with the files it is in.
+      description: The owned rules removed (or replaced at their place), in the same form, in ufw's order.
       returned: always
       type: list
       elements: str
-      sample: ["ufw allow out proto tcp to 8.8.8.8 port 53 comment netreq:rackspace_pdr:old_rule"]
-    policy:
-      description: The default policies changed, by direction, with the value before and after.
+      sample: ["user.rules+user6.rules: ufw allow out proto tcp to any port 80 comment netreq:rackspace_pdr:old"]
+    unchanged:
+      description: The number of owned rules kept as they are.
       returned: always
-      type: dict
-      sample: {"outgoing": {"before": "allow", "after": "deny"}}
-    enabled:
-      description: The change of ufw's enabled state (active and started at boot), empty when there is none.
-      returned: always
-      type: dict
-      sample: {"before": false, "after": true}
-    merged:
+      type: int
+      sample: 14
+    settings:
       description:
-        - Wanted rules that are the same ufw rule as an earlier wanted rule except for the comment. ufw keeps one
-          rule per match, so they are not added separately; the earlier rule allows their traffic.
+        - The settings that change, each C({name, before, after}); names are C(default_incoming),
+          C(default_outgoing) (values allow, deny, reject) and C(enabled) (bool).
       returned: always
       type: list
-      elements: str
-      sample:
-        - >-
-          rules[3] (id connector_out_https_cloud_license) with comment
-          'netreq:teradici_cas:connector_out_https_cloud_license' is merged into rules[2]
-          'ufw allow out proto tcp to any port 443 comment netreq:teradici_cas:connector_out_https_cam'
-          (ufw keeps one rule per match)
+      elements: dict
+      sample: [{"name": "default_outgoing", "before": "allow", "after": "deny"}, {"name": "enabled", "before": false, "after": true}]
+commands:
+  description:
+    - The commands that changed the host, in order, including any rollback. Empty when nothing changed and in check
+      mode (reading ufw's state runs no command).
+  returned: always
+  type: list
+  elements: str
+  sample: ["/usr/sbin/iptables-restore -n /etc/ufw/user.rules", "/usr/sbin/ip6tables-restore -n /etc/ufw/user6.rules"]
+diff:
+  description: The owned rules and the managed settings before and after, one line each, when diff mode is on.
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: "user.rules: ufw allow out proto tcp to 8.8.8.8 port 53 comment netreq:rackspace_pdr:old\nenabled: no\n"
+    after: "user.rules: ufw allow out proto tcp to 8.8.4.4 port 53 comment netreq:rackspace_pdr:dns\nenabled: yes\n"
+    before_header: ufw (live)
+    after_header: ufw (applied)
 rules:
-  description: The owned rules after the change (predicted in check mode), one C(ufw ...) line each, in ufw's order.
+  description: "The owned rules afterwards (predicted in check mode), one C(<file(s)>: ufw ...) line each, in ufw's order."
   returned: success
   type: list
   elements: str
   sample:
-    - "ufw allow in proto tcp from 198.51.100.0/24 to any port 443 comment netreq:rackspace_pdr:appliance_in_agent_updates"
-    - "ufw allow out to 198.51.100.0/24 comment netreq:rackspace_pdr:appliance_out_scanning"
+    - "user.rules: ufw allow in proto tcp from 198.51.100.0/24 to any port 443 comment netreq:rackspace_pdr:appliance_in_agent_updates"
+    - "user.rules+user6.rules: ufw allow out proto tcp to any port 80 comment netreq:rackspace_pdr:appliance_out_http_updates"
 defaults:
-  description: ufw's default policies after the change (predicted in check mode), from C(/etc/default/ufw).
+  description: ufw's default policies afterwards (predicted in check mode), from C(/etc/default/ufw).
   returned: success
   type: dict
   sample: {"incoming": "deny", "outgoing": "deny", "routed": "deny"}
 enabled:
-  description: Whether ufw is active and starts at boot after the change (predicted in check mode).
+  description: Whether ufw is enabled (C(ENABLED=yes) in C(/etc/ufw/ufw.conf)) afterwards (predicted in check mode).
   returned: success
   type: bool
   sample: true
-commands:
-  description: The ufw commands run, in order, including reads and any rollback. Empty in check mode except for reads.
-  returned: always
+merged:
+  description:
+    - Wanted rules that are the same ufw rule as an earlier wanted rule except for the comment. ufw keeps one
+      rule per match, so they are not added separately; the earlier rule allows their traffic.
+  returned: success
   type: list
   elements: str
-  sample: ["/usr/sbin/ufw status", "/usr/sbin/ufw allow out proto tcp to 8.8.4.4 port 53 comment netreq:rackspace_pdr:appliance_out_dns-tcp"]
+  sample:
+    - >-
+      rules[3] (id connector_out_https_cloud_license) with comment
+      'netreq:teradici_cas:connector_out_https_cloud_license' is merged into rules[2]
+      'ufw allow out proto tcp to any port 443 comment netreq:teradici_cas:connector_out_https_cam'
+      (ufw keeps one rule per match)
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import (
-    UfwApplier,
-    UfwError,
-    Scope,
-    compute_plan,
-    owned_lines,
-    validate_rules,
-)
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import UfwApplier
+
+POLICIES = ["allow", "deny", "reject"]
+
+
+def argument_spec():
+    """The module's options; a dispatching module can reuse them as a sub-option spec."""
+    return dict(
+        rules=dict(type="list", elements="dict", default=[], options=dict(
+            id=dict(type="str"),
+            comment=dict(type="str"),
+            args=dict(type="list", elements="str", required=True),
+            params=dict(type="dict"),
+        )),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        comment_prefix=dict(type="str", default=UFW_COMMENT_PREFIX),
+        profiles=dict(type="list", elements="str"),
+        default_incoming=dict(type="str", choices=POLICIES),
+        default_outgoing=dict(type="str", choices=POLICIES),
+        enabled=dict(type="bool"),
+    )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            rules=dict(type="list", elements="dict", default=[], options=dict(
-                id=dict(type="str"),
-                comment=dict(type="str"),
-                args=dict(type="list", elements="str", required=True),
-                params=dict(type="dict"),
-            )),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            comment_prefix=dict(type="str", default="netreq:"),
-            profiles=dict(type="list", elements="str"),
-            default_incoming=dict(type="str", choices=["allow", "deny", "reject"]),
-            default_outgoing=dict(type="str", choices=["allow", "deny", "reject"]),
-            enabled=dict(type="bool"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    default_policies = {"incoming": params["default_incoming"], "outgoing": params["default_outgoing"]}
-    enabled = params["enabled"]
-    applier = plan = None
-    try:
-        # 1. the whole input, before anything is read or changed
-        scope = Scope(params["comment_prefix"], params["profiles"])
-        wanted, merged = validate_rules(params["rules"], scope)
-        # 2. the current state and the plan (reads only)
-        applier = UfwApplier(module, module.get_bin_path("ufw", required=True))
-        state = applier.read()
-        plan = compute_plan(state, scope, wanted, present=params["state"] == "present",
-                            default_policies=default_policies, enabled=enabled, merged=merged)
-        result = dict(changed=plan.changed, plan=plan.result())
-        if module._diff:
-            result["diff"] = plan.diff(default_policies, enabled)
-        # 3. the only side effects: apply, verify, roll back on failure
-        if plan.changed and not module.check_mode:
-            after = applier.apply(plan, default_policies, enabled)
-            result.update(rules=owned_lines(after, scope), defaults=after.defaults, enabled=after.enabled)
-        else:
-            result.update(rules=plan.rules_after(), defaults=plan.defaults_after(), enabled=plan.enabled_after())
-    except UfwError as exc:
-        module.fail_json(msg=str(exc), plan=plan.result() if plan else {},
-                         commands=applier.commands if applier else [])
-    result["commands"] = applier.commands
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, UfwApplier(module))
 
 
 if __name__ == "__main__":
