@@ -27,7 +27,9 @@ HOST_BACKENDS = tuple(backends_with(kind="host", platform="linux"))
 
 def _ufw_params(rendering, options):
     policies = rendering.get("default_policies") or {}
-    params = {"rules": rendering["rules"], "enabled": True}
+    # ``params`` of a ufw rendering is for community.general.ufw; the applier reads ``args``
+    rules = [{key: rule[key] for key in ("id", "comment", "args")} for rule in rendering["rules"]]
+    params = {"rules": rules, "enabled": True}
     for direction in ("incoming", "outgoing"):
         if policies.get(direction):
             params["default_%s" % direction] = policies[direction]
@@ -95,7 +97,7 @@ class ActionModule(ActionBase):
             rules = compile_selections(args["profiles"])
         except NetreqError as exc:
             raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
-        module_args = dict(args)
+        module_args = {key: value for key, value in args.items() if value is not None}
         module_args["renderings"] = {"rules_compiled": len(rules),
                                      "backends": render_for_host(rules, args["backend"], args)}
         result.update(self._execute_module(module_name="netreq.firewall.host_ruleset", module_args=module_args,

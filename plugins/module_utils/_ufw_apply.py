@@ -168,6 +168,24 @@ def _read_text(name, required=True):
     return content.decode("utf-8", "replace")
 
 
+POLICIES = ["allow", "deny", "reject"]
+# The options of netreq.firewall.ufw_ruleset (and of the ufw part of host_ruleset).
+ARGUMENT_SPEC = dict(
+    rules=dict(type="list", elements="dict", default=[], options=dict(
+        id=dict(type="str"),
+        comment=dict(type="str"),
+        args=dict(type="list", elements="str", required=True),
+        params=dict(type="dict"),
+    )),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    comment_prefix=dict(type="str", default=UFW_COMMENT_PREFIX),
+    profiles=dict(type="list", elements="str"),
+    default_incoming=dict(type="str", choices=POLICIES),
+    default_outgoing=dict(type="str", choices=POLICIES),
+    enabled=dict(type="bool"),
+)
+
+
 class UfwApplier(Applier):
     """The ufw applier; construct it as ``UfwApplier(module)`` or ``UfwApplier(module, params=dict)``."""
 

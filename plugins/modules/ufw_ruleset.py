@@ -271,32 +271,10 @@ merged:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
-from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import UfwApplier
-
-POLICIES = ["allow", "deny", "reject"]
-
-
-def argument_spec():
-    """The module's options; a dispatching module can reuse them as a sub-option spec."""
-    return dict(
-        rules=dict(type="list", elements="dict", default=[], options=dict(
-            id=dict(type="str"),
-            comment=dict(type="str"),
-            args=dict(type="list", elements="str", required=True),
-            params=dict(type="dict"),
-        )),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        comment_prefix=dict(type="str", default=UFW_COMMENT_PREFIX),
-        profiles=dict(type="list", elements="str"),
-        default_incoming=dict(type="str", choices=POLICIES),
-        default_outgoing=dict(type="str", choices=POLICIES),
-        enabled=dict(type="bool"),
-    )
-
+from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import ARGUMENT_SPEC, UfwApplier
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, UfwApplier(module))
 
 
