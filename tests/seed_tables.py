@@ -81,3 +81,16 @@ def cas_connector(clients, admins, workstations, domain_controllers, dns_servers
 def cas_license_server(workstations, port=7070):
     """PCoIP License Server (002_55ba48aa07127208.txt L18, L24)."""
     return {("license_server", "ingress", "tcp", str(port), station) for station in workstations}
+
+
+def dual_stack():
+    """The test profile tests/profiles/dual_stack.yml (documentation prefixes only)."""
+    server_v4, server_v6 = "198.51.100.100", "2001:db8:198:51::100"
+    rows = {("server", "egress", "tcp", "443", server_v6)}                                 # v6_out_https
+    rows |= {("server", "egress", proto, port, address)                                    # dual_out_service
+             for proto in ("tcp", "udp") for port in ("5353", "8443") for address in (server_v4, server_v6)}
+    rows.add(("server", "egress", "tcp", "80", "any"))                                     # dual_out_web
+    rows |= {("server", "ingress", "tcp", "22", "203.0.113.0/24"),                          # dual_in_admin
+             ("server", "ingress", "tcp", "22", "2001:db8:203:113::/64")}
+    rows.add(("server", "ingress", "tcp", "8443-8444", "2001:db8:198:51::/64"))            # v6_in_service
+    return rows

@@ -6,9 +6,13 @@ customer networks are TEST-NET ranges; vendor addresses come from the catalog.
 """
 
 import datetime
+import os
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 EXPIRY = "2026-01-31"
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The host firewalls take the enforcement options; the cloud and Windows renderers have none.
+HOST_BACKENDS = ("nftables", "firewalld", "ufw")
 
 CASES = {
     "rackspace_pdr_us": {
@@ -34,6 +38,12 @@ CASES = {
                    "workstation_cidrs": ["198.51.100.0/25"], "domain_controllers": ["198.51.100.10", "198.51.100.11"],
                    "dns_servers": ["198.51.100.53"], "radius_servers": ["198.51.100.60"]},
     },
+    # IPv6-only and mixed-family remotes in both directions, under ingress and egress
+    # allowlists on the host backends (so the goldens hold their allowlist baseline).
+    "dual_stack": {
+        "profile": os.path.join(TESTS, "profiles", "dual_stack.yml"), "component": "server", "params": {},
+        "host_options": {"ingress_policy": "allowlist", "egress_policy": "allowlist"},
+    },
     "teradici_cas_license_server": {
         "profile": "teradici_cas", "component": "license_server",
         "params": {"workstation_cidrs": ["198.51.100.0/25"], "license_server_port": 7070},
@@ -55,9 +65,18 @@ FQDN_OPTIONS = {
 def compile_case(name):
     from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
     case = dict(CASES[name])
+    case.pop("host_options", None)
     return compile_rules(case.pop("profile"), now=NOW, **case)
+
+
+def options(name, backend):
+    """The renderer options of a case: its backend's FQDN strategy, plus the case's enforcement on host backends."""
+    merged = dict(FQDN_OPTIONS[backend])
+    if backend in HOST_BACKENDS:
+        merged.update(CASES[name].get("host_options", {}))
+    return merged
 
 
 def render_case(name, backend):
     from ansible_collections.netreq.firewall.plugins.module_utils._render import render
-    return render(backend, compile_case(name), **FQDN_OPTIONS[backend])
+    return render(backend, compile_case(name), **options(name, backend))

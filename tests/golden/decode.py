@@ -92,8 +92,55 @@ def nftables(rendering):
     return decoded.as_dict()
 
 
+# The IPv6 messages nft names differently from the IANA registry (RFC 4861, RFC 4443).
+_NFT_ICMPV6 = {"nd-neighbor-solicit": "neighbour-solicitation", "nd-neighbor-advert": "neighbour-advertisement",
+               "nd-router-solicit": "router-solicitation", "nd-router-advert": "router-advertisement",
+               "packet-too-big": "packet-too-big"}
+_NFT_HOOKS = {"input": "ingress", "output": "egress"}
+
+
+def _nft_baseline_line(line):
+    """(family, what) pairs one baseline line accepts; anything else fails."""
+    body = line.split(" comment ")[0]
+    if body == "ct state established,related accept":
+        return [("any", "established")]
+    if body in ('iifname "lo" accept', 'oifname "lo" accept'):
+        return [("any", "loopback")]
+    if body == "icmp type destination-unreachable icmp code frag-needed accept":
+        return [("ipv4", "fragmentation-needed")]
+    match = re.fullmatch(r"icmpv6 type (\{ [^}]* \}|\S+) accept", body)
+    assert match, "unknown baseline line: %s" % line
+    return [("ipv6", _NFT_ICMPV6[name.strip()]) for name in match.group(1).strip("{} ").split(",")]
+
+
+def nftables_enforcement(rendering):
+    """Per direction: the chain policy and the baseline, read from the ``nft -f`` text itself.
+
+    Also checks that every other line of a chain is one of the rule statements
+    the ``rules`` list shows (what the row decoder reads), in order.
+    """
+    result = {}
+    chains = re.findall(r"\tchain (\w+) \{\n(.*?)\n\t\}", rendering["ruleset"], re.S)
+    for name, body in chains:
+        lines = [line.strip() for line in body.splitlines()]
+        hook = re.fullmatch(r"type filter hook (\w+) priority filter; policy (accept|drop);", lines[0])
+        assert hook, lines[0]
+        direction = _NFT_HOOKS[hook.group(1)]
+        baseline, statements = set(), []
+        for line in lines[1:]:
+            if ' comment "netreq:baseline:' in line:
+                baseline.update(_nft_baseline_line(line))
+            else:
+                statements.append(line)
+        shown = [statement for rule in rendering["rules"] if rule["chain"] == name for statement in rule["statements"]]
+        assert statements == shown, (name, statements, shown)
+        result[direction] = {"policy": hook.group(2), "baseline": sorted(baseline)}
+    return result
+
+
 # --- firewalld --------------------------------------------------------------------------
 _RICH = re.compile(r'(\w+(?:-\w+)?)="([^"]*)"')
+_RICH_ICMP_TYPE = re.compile(r'rule family="(ipv4|ipv6)" icmp-type name="([a-z-]+)" accept')
 
 
 def firewalld(rendering):
@@ -105,6 +152,8 @@ def firewalld(rendering):
         for item in policy["rich_rules"]:
             text = item["rule"]
             assert text.startswith("rule ") and text.endswith(" accept"), text
+            if _RICH_ICMP_TYPE.fullmatch(text):
+                continue  # an ICMP type: read by firewalld_enforcement
             addresses = ["any"]
             address = re.search(r'%s address="([^"]+)"' % side, text)
             ipset = re.search(r'%s ipset="([^"]+)"' % side, text)
@@ -125,6 +174,20 @@ def firewalld(rendering):
     return decoded.as_dict()
 
 
+def firewalld_enforcement(rendering):
+    """Per direction: DROP, or "host" (CONTINUE: the zones decide), and the ICMP types the policy accepts."""
+    result = {}
+    for policy in rendering["policies"]:
+        direction = "ingress" if policy["egress_zones"] == ["HOST"] else "egress"
+        baseline = set()
+        for item in policy["rich_rules"]:
+            match = _RICH_ICMP_TYPE.fullmatch(item["rule"])
+            if match:
+                baseline.add((match.group(1), match.group(2)))
+        result[direction] = {"policy": {"DROP": "drop", "CONTINUE": "host"}[policy["target"]], "baseline": sorted(baseline)}
+    return result
+
+
 # --- ufw --------------------------------------------------------------------------------
 def ufw(rendering):
     decoded = Decoded()
@@ -137,6 +200,13 @@ def ufw(rendering):
         decoded.add(direction, params["proto"], ports, [remote])
     _proxy(decoded, rendering)
     return decoded.as_dict()
+
+
+def ufw_enforcement(rendering):
+    """Per direction: ufw's default policy (deny, or null: the host's) and no baseline of its own."""
+    defaults = rendering["default_policies"]
+    return {direction: {"policy": {"deny": "drop", None: "host"}[defaults[key]], "baseline": []}
+            for direction, key in (("ingress", "incoming"), ("egress", "outgoing"))}
 
 
 # --- windows ----------------------------------------------------------------------------
@@ -207,3 +277,5 @@ def gcp(rendering):
 
 DECODERS = {"nftables": nftables, "firewalld": firewalld, "ufw": ufw, "windows": windows,
             "aws": aws, "azure": azure, "gcp": gcp}
+# What a host backend does with traffic no rule allows, and what it keeps open anyway.
+ENFORCEMENT_DECODERS = {"nftables": nftables_enforcement, "firewalld": firewalld_enforcement, "ufw": ufw_enforcement}

@@ -32,7 +32,16 @@ SEED_ROWS = {
         ["any"], CAS["admin_cidrs"], CAS["workstation_cidrs"], CAS["domain_controllers"], CAS["dns_servers"],
         CAS["radius_servers"]),
     "teradici_cas_license_server": seed_tables.cas_license_server(["198.51.100.0/25"]),
+    "dual_stack": seed_tables.dual_stack(),
 }
+# What IP needs to work at all under an allowlist, in both directions (RFC 4861
+# neighbour and router discovery, RFC 4890 4.3.1 packet too big, RFC 1191
+# fragmentation needed): written from the RFCs, not from the renderers.
+IP_BASELINE = [("ipv4", "fragmentation-needed"), ("ipv6", "neighbour-advertisement"), ("ipv6", "neighbour-solicitation"),
+               ("ipv6", "packet-too-big"), ("ipv6", "router-advertisement"), ("ipv6", "router-solicitation")]
+# nftables owns its whole chain, so it also keeps replies and loopback itself;
+# firewalld and ufw do that in their own chains before the collection's rules.
+NFT_STATE_BASELINE = [("any", "established"), ("any", "loopback")]
 
 
 def golden(case, backend):
@@ -63,6 +72,37 @@ def test_golden_file_allows_exactly_the_vendor_rows(case, backend):
     assert decoded == decode.expected(SEED_ROWS[case], widen=widened_hosts(case, backend))
 
 
+def expected_enforcement(case, backend):
+    """Hand-written: what each host backend keeps under an allowlist, and what it leaves to the host otherwise.
+
+    ufw renders no baseline: its own before.rules/before6.rules (shipped with
+    ufw) accept neighbour and router discovery and the ICMP errors in both
+    directions; the Molecule scenarios prove that with real IPv6 packets.
+    """
+    host_options = cases.CASES[case].get("host_options", {})
+    result = {}
+    for direction in ("ingress", "egress"):
+        allowlist = host_options.get(direction + "_policy") == "allowlist"
+        if backend == "nftables":
+            result[direction] = {"policy": "drop", "baseline": sorted(NFT_STATE_BASELINE + IP_BASELINE)} if allowlist \
+                else {"policy": "accept", "baseline": []}
+        elif backend == "firewalld":
+            result[direction] = {"policy": "drop", "baseline": IP_BASELINE} if allowlist else {"policy": "host", "baseline": []}
+        else:
+            result[direction] = {"policy": "drop" if allowlist else "host", "baseline": []}
+    return result
+
+
+@pytest.mark.parametrize("case, backend", [(case, backend) for case in cases.CASES for backend in cases.HOST_BACKENDS])
+def test_golden_file_keeps_what_ip_needs_exactly_under_an_allowlist(case, backend):
+    assert decode.ENFORCEMENT_DECODERS[backend](golden(case, backend)) == expected_enforcement(case, backend)
+
+
+def test_the_dual_stack_case_is_enforced_in_both_directions():
+    """The baseline checks above would pass vacuously without a case under allowlists."""
+    assert cases.CASES["dual_stack"]["host_options"] == {"ingress_policy": "allowlist", "egress_policy": "allowlist"}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_temporary_rules_show_their_expiry(backend):
     text = yaml.safe_dump(golden("rackspace_pdr_us", backend))
@@ -71,7 +111,8 @@ def test_temporary_rules_show_their_expiry(backend):
 
 def test_every_builtin_profile_has_a_golden_case():
     from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
-    assert {case["profile"] for case in cases.CASES.values()} == set(builtin_profiles())
+    builtin = {case["profile"] for case in cases.CASES.values() if not os.path.isabs(case["profile"])}
+    assert builtin == set(builtin_profiles())
 
 
 def test_every_case_has_a_folder_and_nothing_else_is_there():

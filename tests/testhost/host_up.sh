@@ -10,7 +10,7 @@
 #   --recreate boot a fresh host even when one with this name is running
 # stdout: one JSON object, e.g.
 #   {"name": "h1", "netns": "nrq-h1", "address": "198.51.100.11", "address_b": "203.0.113.11",
-#    "address6": "2001:db8:198:51::11", "pid": 12345, "pid_start_time": "1158656",
+#    "address6": "2001:db8:198:51::11", "address6_b": "2001:db8:203:113::11", "pid": 12345, "pid_start_time": "1158656",
 #    "backend": "nspawn", "units": ["nftables"], "boot_seconds": 0.62, "reused": false}
 #   "pid" is the host's PID 1 as seen from this machine: the target of `nsenter` and of
 #   the community.docker.nsenter connection (ansible_nsenter_pid); "pid_start_time" (field 22
@@ -58,8 +58,8 @@ describe() {
     octet="$(cat "$H/octet")"
     id="$(cat "$H/leader.id")"
     units="$(cat "$H/units")"
-    printf '{"name": "%s", "netns": "%s", "address": "%s.%s", "address_b": "%s.%s", "address6": "%s::%s", "pid": %s, "pid_start_time": "%s", "backend": "%s", "units": [%s], "boot_seconds": %s, "reused": %s}\n' \
-        "$NAME" "$NS" "$NRQ_NET_A" "$octet" "$NRQ_NET_B" "$octet" "$NRQ_NET6" "$octet" "${id%%:*}" "${id#*:}" \
+    printf '{"name": "%s", "netns": "%s", "address": "%s.%s", "address_b": "%s.%s", "address6": "%s::%s", "address6_b": "%s::%s", "pid": %s, "pid_start_time": "%s", "backend": "%s", "units": [%s], "boot_seconds": %s, "reused": %s}\n' \
+        "$NAME" "$NS" "$NRQ_NET_A" "$octet" "$NRQ_NET_B" "$octet" "$NRQ_NET6" "$octet" "$NRQ_NET6_B" "$octet" "${id%%:*}" "${id#*:}" \
         "$(cat "$H/backend")" "$units" "$(cat "$H/boot_seconds")" "$1"
 }
 

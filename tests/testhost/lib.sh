@@ -9,8 +9,10 @@
 #
 # Network layout (only network namespaces; nothing is added to the root namespace):
 #   nrq-sw      "switch": bridge br0, one veth per node, no uplink, no routes, no NAT
-#   nrq-srv     server: 198.51.100.100/24 + 203.0.113.100/24, socat listeners
-#   nrq-<host>  one per test host: 198.51.100.<n>/24 + 203.0.113.<n>/24 on eth0
+#   nrq-srv     server: 198.51.100.100/24 + 203.0.113.100/24, 2001:db8:198:51::100/64 +
+#               2001:db8:203:113::100/64, socat listeners
+#   nrq-<host>  one per test host: 198.51.100.<n>/24 + 203.0.113.<n>/24, 2001:db8:198:51::<n>/64 +
+#               2001:db8:203:113::<n>/64 on eth0
 #
 # Environment:
 #   NETREQ_LAB              state and cache directory (default ~/.cache/netreq-lab)
@@ -121,8 +123,10 @@ nrq_host_netns_list() {
 
 # ---------------------------------------------------------------- network
 
-# IPv6 on the same links (documentation prefix): host n is $NRQ_NET6::n.
+# IPv6 on the same links (documentation prefix 2001:db8::/32): host n is $NRQ_NET6::n, and
+# $NRQ_NET6_B::n is its "second destination"/"second source", like $NRQ_NET_B for IPv4.
 NRQ_NET6=2001:db8:198:51
+NRQ_NET6_B=2001:db8:203:113
 
 nrq_switch_up() {
     nrq_netns_exists "$NRQ_SWITCH" && ip -n "$NRQ_SWITCH" link show br0 >/dev/null 2>&1 && return 0
@@ -133,12 +137,22 @@ nrq_switch_up() {
     ip -n "$NRQ_SWITCH" link set br0 up
 }
 
+# nrq_node_addresses NETNS OCTET: the node's addresses on eth0; idempotent, so a namespace
+# made by an older harness gains the addresses added since.
+nrq_node_addresses() {
+    local ns=$1 octet=$2
+    ip -n "$ns" addr replace "$NRQ_NET_A.$octet/24" dev eth0
+    ip -n "$ns" addr replace "$NRQ_NET_B.$octet/24" dev eth0
+    ip -n "$ns" addr replace "$NRQ_NET6::$octet/64" dev eth0 nodad
+    ip -n "$ns" addr replace "$NRQ_NET6_B::$octet/64" dev eth0 nodad
+}
+
 # nrq_node_up NETNS OCTET: a node namespace with eth0 on the switch and its addresses.
 nrq_node_up() {
     local ns=$1 octet=$2 have
     have="$(nrq_netns_octet "$ns")"
     if [ -n "$have" ]; then
-        [ "$have" = "$octet" ] && return 0
+        [ "$have" = "$octet" ] && { nrq_node_addresses "$ns" "$octet"; return 0; }
         nrq_die "$ns already exists with address $NRQ_NET_A.$have (wanted .$octet)"
     fi
     nrq_netns_exists "$ns" && ip netns del "$ns"      # half-made leftover of an aborted run
@@ -150,9 +164,7 @@ nrq_node_up() {
     ip -n "$NRQ_SWITCH" link del "v$octet" 2>/dev/null || true
     ip -n "$NRQ_SWITCH" link add "v$octet" type veth peer name eth0 netns "$ns"
     ip -n "$NRQ_SWITCH" link set "v$octet" master br0 up
-    ip -n "$ns" addr add "$NRQ_NET_A.$octet/24" dev eth0
-    ip -n "$ns" addr add "$NRQ_NET_B.$octet/24" dev eth0
-    ip -n "$ns" addr add "$NRQ_NET6::$octet/64" dev eth0 nodad
+    nrq_node_addresses "$ns" "$octet"
     ip -n "$ns" link set eth0 up
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Start the server namespace nrq-srv (198.51.100.100, 203.0.113.100, 2001:db8:198:51::100)
+# Start the server namespace nrq-srv (198.51.100.100, 203.0.113.100, 2001:db8:198:51::100,
+# 2001:db8:203:113::100)
 # with socat listeners that the verify steps probe with real packets:
 #   TCP 443 4138 8443 9999: accept the connection, write one line, close
 #   UDP 123 5353 9999:      echo every datagram back to its sender
 # The listeners are dual stack and bound to every address of nrq-srv, so both
-# 198.51.100.100 and 203.0.113.100 answer. Idempotent: running listeners are kept.
+# addresses answer. Idempotent: running listeners are kept (and the addresses completed).
 # PIDs are recorded in $NETREQ_LAB/run/servers.pids (servers_down.sh kills by PID).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -15,6 +16,7 @@ nrq_ensure_host_packages
 nrq_lock
 
 if nrq_servers_running && [ -n "$(nrq_netns_octet "$NRQ_SERVER")" ]; then
+    nrq_node_addresses "$NRQ_SERVER" "$NRQ_SERVER_OCTET"
     echo "servers already running in $NRQ_SERVER"
     exit 0
 fi
@@ -47,4 +49,4 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 [ "$have" -ge "$want" ] || nrq_die "only $have of $want listeners came up in $NRQ_SERVER (logs: $NRQ_RUN_DIR/socat-*.log)"
-echo "servers up in $NRQ_SERVER: $NRQ_NET_A.$NRQ_SERVER_OCTET $NRQ_NET_B.$NRQ_SERVER_OCTET $NRQ_NET6::$NRQ_SERVER_OCTET tcp[$NRQ_SERVER_TCP_PORTS] udp[$NRQ_SERVER_UDP_PORTS]"
+echo "servers up in $NRQ_SERVER: $NRQ_NET_A.$NRQ_SERVER_OCTET $NRQ_NET_B.$NRQ_SERVER_OCTET $NRQ_NET6::$NRQ_SERVER_OCTET $NRQ_NET6_B::$NRQ_SERVER_OCTET tcp[$NRQ_SERVER_TCP_PORTS] udp[$NRQ_SERVER_UDP_PORTS]"

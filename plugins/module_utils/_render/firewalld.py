@@ -34,7 +34,28 @@ Contract for the applier:
   user's zones are never touched. Both policies are always listed, so an
   empty ``rich_rules`` means "this policy holds no rule" and stale rich rules
   are purged. Target ``CONTINUE``: traffic no rule accepts keeps its usual
-  zone handling.
+  zone handling. Target ``DROP`` (allowlist): what no rich rule accepts is
+  dropped, so the policy also holds the baseline below.
+* The allowlist baseline: a policy with target ``DROP`` starts with rich
+  rules (``id`` ``baseline``, ``tag`` ``netreq:baseline:<what>``) accepting
+  the ICMP messages IP needs to work at all, by firewalld ICMP type name:
+  IPv6 neighbour-solicitation/-advertisement and router-solicitation/
+  -advertisement, IPv6 packet-too-big and IPv4 fragmentation-needed. Why:
+  the host finds its IPv6 next hop with neighbour solicitations it sends
+  itself; a ``HOST -> ANY`` policy with target DROP drops them and then no
+  IPv6 packet leaves the host, not even to listed destinations (IPv4 hides
+  this: ARP is not IP and no policy sees it). firewalld's own
+  ``allow-host-ipv6`` policy accepts inbound neighbour discovery only, and
+  only while it exists, so both owned policies carry the list. RS/RA keep
+  SLAAC addresses and the default route. Path-MTU discovery: IPv6 routers
+  never fragment, so a dropped packet-too-big makes connections hang after
+  the handshake (RFC 4890 4.3.1: must not be dropped); the decision for
+  ICMPv4 is the same, fragmentation-needed is accepted, because Linux sets
+  DF on TCP and the black hole is the same. firewalld accepts related ICMP
+  errors before any policy, so these rules matter for errors conntrack does
+  not relate to a flow it tracks. Both policies hold the same list so the
+  baseline is one list (nftables renders the same one). Not included: MLD,
+  which firewalld has no ICMP type name for.
 * Rich rules are in the canonical form ``firewall-cmd --info-policy`` prints
   back, so the applier can compare strings. Rich rules cannot carry comments:
   the provenance is the ``id``/``tag`` beside each rule.
@@ -96,6 +117,14 @@ _POLICIES = (
     ("ingress", ["ANY"], ["HOST"], "source"),
     ("egress", ["HOST"], ["ANY"], "destination"),
 )
+# The allowlist baseline: (what, rich rule family, firewalld ICMP type names); see the module docstring.
+_BASELINE = (
+    ("ipv6-neighbour-discovery", "ipv6", ("neighbour-solicitation", "neighbour-advertisement",
+                                          "router-solicitation", "router-advertisement")),
+    ("ipv6-path-mtu", "ipv6", ("packet-too-big",)),
+    ("ipv4-path-mtu", "ipv4", ("fragmentation-needed",)),
+)
+BASELINE = "baseline"  # the id of baseline rich rules and the "profile" part of their tags
 # (version, rich rule family, ipset family, icmp protocol, the whole family)
 _FAMILIES = ((4, "ipv4", "inet", "icmp", "0.0.0.0/0"), (6, "ipv6", "inet6", "ipv6-icmp", "::/0"))
 
@@ -168,6 +197,12 @@ def _rich_rules(rule, planned, address_kw, ipset_names):
     return [_rich(family, address, element) for version, family, address in targets for element in elements[version]]
 
 
+def _baseline():
+    """The baseline rich rules of a policy with target DROP (canonical ``--info-policy`` form)."""
+    return [{"id": BASELINE, "tag": _ownership.tag(BASELINE, what), "rule": 'rule family="%s" icmp-type name="%s" accept' % (family, name)}
+            for what, family, names in _BASELINE for name in names]
+
+
 def render(rules, **options):
     """Render ``rules`` as the collection's firewalld policies; see the module docstring."""
     opts = _options(options)
@@ -186,6 +221,8 @@ def render(rules, **options):
             "target": "DROP" if opts["%s_policy" % direction] == "allowlist" else "CONTINUE",
             "rich_rules": [],
         }
+        if policies[direction]["target"] == "DROP":
+            policies[direction]["rich_rules"].extend(_baseline())
         address_kws[direction] = address_kw
 
     ipsets = []

@@ -40,9 +40,27 @@ Contract for the applier:
   ``permissive`` (default): policy accept and only the allow rules, which are
   then informational: their ``counter`` shows which requirement carries
   traffic, nothing is blocked by this table. ``allowlist``: policy drop,
-  preceded by ``ct state established,related accept``, loopback accept and
-  the IPv6 neighbour discovery messages (untracked by conntrack, without them
-  IPv6 stops working); those lines are commented ``netreq:baseline:<what>``.
+  preceded by the baseline below; its lines are commented
+  ``netreq:baseline:<what>``.
+* The allowlist baseline, the same in both chains: ``ct state
+  established,related``, loopback, the IPv6 neighbour and router discovery
+  messages (NS/NA/RS/RA) and the ICMP errors path-MTU discovery needs (IPv6
+  packet-too-big, IPv4 destination-unreachable/frag-needed). Why: IPv6 finds
+  its next hop with neighbour solicitations, which conntrack does not track,
+  so without them no IPv6 packet leaves the host at all (IPv4 hides this:
+  ARP is not IP, no IP filter sees it); RS/RA keep SLAAC addresses and the
+  default route. IPv6 routers never fragment, so a lost packet-too-big turns
+  into a connection that hangs after the handshake (RFC 4890 4.3.1: must not
+  be dropped). Decision for ICMPv4: fragmentation-needed is accepted as
+  explicitly too, for the same black hole on DF traffic (Linux sets DF on TCP).
+  ``related`` already covers both errors for flows conntrack tracks; the
+  explicit lines keep path-MTU discovery working when it does not (a flow
+  older than the table, a flushed or full conntrack table). Both chains
+  accept the same list so the baseline is one list; a host only sends RA
+  and the two errors when it routes. Not included: MLD (multicast listener
+  reports), which only matters behind MLD-snooping switches and which
+  firewalld has no ICMP type name for (the firewalld renderer mirrors this
+  baseline).
   Keeping the management connection open under an ingress allowlist is the
   caller's job: pass it as one more Rule (for example an ssh rule of a local
   profile).
@@ -175,11 +193,14 @@ def _statements(rule, planned, selector, comment):
 
 
 def _baseline(interface):
+    """What every allowlist chain accepts before the rules; see the module docstring for why."""
     tag = _ownership.TAG_PREFIX + "baseline" + _ownership.TAG_SEPARATOR
     return [
         'ct state established,related accept comment "%sestablished"' % tag,
         '%s "lo" accept comment "%sloopback"' % (interface, tag),
         'icmpv6 type { %s } accept comment "%sipv6-neighbour-discovery"' % (_ND_TYPES, tag),
+        'icmpv6 type packet-too-big accept comment "%sipv6-path-mtu"' % tag,
+        'icmp type destination-unreachable icmp code frag-needed accept comment "%sipv4-path-mtu"' % tag,
     ]
 
 

@@ -44,6 +44,16 @@ Decisions:
 * ``default_policies``: ``{incoming, outgoing}``, ``deny`` for a direction
   whose policy is ``allowlist``, null (leave the host's default) for
   ``permissive``.
+* No allowlist baseline is rendered (unlike nftables and firewalld): ufw's
+  default policies apply after its own ``before.rules``/``before6.rules``
+  (as shipped with ufw 0.36), which already accept, in both directions,
+  related/established traffic and loopback, IPv6 neighbour and router
+  discovery (NS/NA/RS/RA, hop limit 255), MLD from link-local addresses and
+  the ICMPv6 errors (packet-too-big among them); inbound ICMPv4
+  destination-unreachable (fragmentation-needed among them) is accepted
+  too. Outbound ICMPv4 errors pass as related traffic, which is what a
+  host sends; the decision for ICMPv4 stays with ufw's files. Rendering the
+  same messages again would only duplicate them in ``user.rules``.
 """
 
 from __future__ import annotations

@@ -173,6 +173,36 @@ def test_allowlist_drops_what_the_policy_does_not_accept(options, targets):
     assert {policy["name"]: policy["target"] for policy in result["policies"]} == targets
 
 
+# Canonical forms as firewall-cmd --info-policy prints them back (firewalld 1.3.3).
+BASELINE_RULES = [
+    ('rule family="ipv6" icmp-type name="neighbour-solicitation" accept', "netreq:baseline:ipv6-neighbour-discovery"),
+    ('rule family="ipv6" icmp-type name="neighbour-advertisement" accept', "netreq:baseline:ipv6-neighbour-discovery"),
+    ('rule family="ipv6" icmp-type name="router-solicitation" accept', "netreq:baseline:ipv6-neighbour-discovery"),
+    ('rule family="ipv6" icmp-type name="router-advertisement" accept', "netreq:baseline:ipv6-neighbour-discovery"),
+    ('rule family="ipv6" icmp-type name="packet-too-big" accept', "netreq:baseline:ipv6-path-mtu"),
+    ('rule family="ipv4" icmp-type name="fragmentation-needed" accept', "netreq:baseline:ipv4-path-mtu"),
+]
+
+
+@pytest.mark.parametrize("options, dropping", [
+    ({}, []),
+    ({"egress_policy": "allowlist"}, ["out"]),
+    ({"ingress_policy": "allowlist"}, ["in"]),
+    ({"ingress_policy": "allowlist", "egress_policy": "allowlist"}, ["in", "out"]),
+])
+def test_a_dropping_policy_keeps_what_ip_needs(options, dropping):
+    """Without neighbour solicitations from the host, a DROP policy HOST -> ANY stops every IPv6 packet."""
+    dns = rule("out_dns", ports=["53"], remote=["2001:db8::53"])
+    dns_in = rule("in_dns", direction="ingress", ports=["53"], remote=["2001:db8::53"])
+    result = firewalld.render([dns, dns_in], **options)
+    for suffix, user_rule in (("in", 'rule family="ipv6" source address="2001:db8::53" port port="53" protocol="tcp" accept'),
+                              ("out", 'rule family="ipv6" destination address="2001:db8::53" port port="53" protocol="tcp" accept')):
+        entries = policy(result, suffix)["rich_rules"]
+        baseline = [(item["rule"], item["tag"]) for item in entries if item["id"] == "baseline"]
+        assert baseline == (BASELINE_RULES if suffix in dropping else [])
+        assert entries[-1]["rule"] == user_rule
+
+
 def test_unknown_enforcement_policy_fails():
     with pytest.raises(NetreqError, match="ingress_policy must be one of permissive, allowlist"):
         firewalld.render([], ingress_policy="strict")

@@ -109,6 +109,8 @@ def test_allowlist_ruleset_text_and_chains():
         '\t\toifname "lo" accept comment "netreq:baseline:loopback"\n'
         "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept"
         ' comment "netreq:baseline:ipv6-neighbour-discovery"\n'
+        '\t\ticmpv6 type packet-too-big accept comment "netreq:baseline:ipv6-path-mtu"\n'
+        '\t\ticmp type destination-unreachable icmp code frag-needed accept comment "netreq:baseline:ipv4-path-mtu"\n'
         '\t\tip daddr 192.0.2.5 tcp dport 443 counter accept comment "netreq:rackspace_pdr:appliance_out_https"\n'
         "\t}\n"
         "}\n"
@@ -120,6 +122,23 @@ def test_ingress_allowlist_uses_iifname():
     assert '\t\tiifname "lo" accept comment "netreq:baseline:loopback"\n' in result["ruleset"]
     assert "type filter hook input priority filter; policy drop;" in result["ruleset"]
     assert "type filter hook output priority filter; policy accept;" in result["ruleset"]
+
+
+@pytest.mark.parametrize("options, chain", [({"ingress_policy": "allowlist"}, "input"), ({"egress_policy": "allowlist"}, "output")])
+def test_allowlist_keeps_what_ip_needs_in_either_direction(options, chain):
+    """Neighbour/router discovery and the path-MTU errors of both families, before the first allow rule."""
+    text = nftables.render([rule("out_dns", ports=["53"], remote=["2001:db8::53"])], **options)["ruleset"]
+    body = text.split("\tchain %s {\n" % chain)[1].split("\t}\n")[0].splitlines()
+    assert [line.strip() for line in body[1:6]] == [
+        'ct state established,related accept comment "netreq:baseline:established"',
+        '%s "lo" accept comment "netreq:baseline:loopback"' % ("iifname" if chain == "input" else "oifname"),
+        'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept'
+        ' comment "netreq:baseline:ipv6-neighbour-discovery"',
+        'icmpv6 type packet-too-big accept comment "netreq:baseline:ipv6-path-mtu"',
+        'icmp type destination-unreachable icmp code frag-needed accept comment "netreq:baseline:ipv4-path-mtu"',
+    ]
+    other = "output" if chain == "input" else "input"
+    assert "baseline" not in text.split("\tchain %s {\n" % other)[1].split("\t}\n")[0]
 
 
 def test_expiry_goes_into_the_comment():
