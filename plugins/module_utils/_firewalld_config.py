@@ -73,7 +73,7 @@ def _rich_rules(where, entries, errors):
         label = entry.get("tag") or entry.get("id")
         rule_where = "%s.rich_rules[%d] (id %s)" % (where, index, entry.get("id") or "none")
         try:
-            text = rich.parse(entry.get("rule") or "").text()
+            text = rich.canonical(entry.get("rule") or "")
         except rich.RichRuleError as exc:
             errors.append("%s: invalid rich rule %r: %s" % (rule_where, entry.get("rule"), exc))
             continue
@@ -142,7 +142,7 @@ def desired_state(params):
         desired["ipsets"][name] = {"name": name, "type": set_type, "family": family, "entries": []}
     for policy in desired["policies"].values():
         for text in policy["rich_rules"]:
-            for set_name in rich.parse(text).ipsets():
+            for set_name in rich.parse(text).ipsets() if "ipset=" in text else ():
                 if owned(set_name, prefix) and set_name not in desired["ipsets"]:
                     errors.append("policies (%s): rule %r uses ipset %s, which is not in ipsets (owned ipsets not "
                                   "listed are deleted)" % (policy["name"], text, set_name))

@@ -72,7 +72,7 @@ def normalize_policy(name, settings):
               "egress_zones": list(settings.get("egress_zones") or []), "rich_rules": [], "extras": []}
     for text in settings.get("rich_rules") or []:
         try:
-            policy["rich_rules"].append(rich.parse(text).text())
+            policy["rich_rules"].append(rich.canonical(text))
         except rich.RichRuleError:
             policy["rich_rules"].append(text)  # kept as printed: it differs from any desired rule
     for key, show in _EXTRA_KEYS:
