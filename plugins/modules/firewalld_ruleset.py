@@ -17,8 +17,8 @@ description:
   - A policy or ipset is owned when its name starts with O(policy_prefix) followed by C(-). Owned objects
     that are not in the input are deleted. Zones, services, other policies and other ipsets are never
     changed.
-  - The whole input is checked before anything on the host is read: names, zones, targets, and every rich
-    rule (parsed into its elements, values checked). Rich rules the host does not hold yet are then read by
+  - The whole input is checked before anything on the host is read (names, zones, targets, and every rich
+    rule, parsed into its elements with its values checked). Rich rules the host does not hold yet are then read by
     firewalld's own parser (python3-firewall, in the module's process); a rule it refuses or reads differently
     fails the task with the rule's id, and nothing is changed.
   - The permanent configuration of the owned objects is read from their XML files under
@@ -84,8 +84,8 @@ options:
           rule:
             description:
               - The rich rule, starting with C(rule), in the form C(firewall-cmd --info-policy) prints
-                (the renderer writes that form). Quoting, spacing and element order do not matter: rules
-                are compared by their elements. Every element of firewalld 1.x's rich language is supported
+                (the renderer writes that form). Quoting, spacing and element order do not matter (rules
+                are compared by their elements). Every element of firewalld 1.x's rich language is supported
                 (a C(limit) with C(value) only, no C(burst)); anything else is refused before any change.
             type: str
             required: true
@@ -224,8 +224,8 @@ plan:
       sample: update
     added:
       description:
-        - New objects (C(policy <name>: ...), C(ipset <name>: <type> family=<family>)) and new rich rules
-          (C(<policy>: <rule>)).
+        - 'New objects (C(policy <name>: ...), C(ipset <name>: <type> family=<family>)) and new rich rules
+          (C(<policy>: <rule>)).'
       type: list
       elements: str
       sample: ['netreq-out: rule family="ipv4" destination address="198.51.100.100" port port="8443" protocol="tcp" accept']
