@@ -115,3 +115,28 @@ def test_golden_rendering_is_canonical_input(name):
     for policy in rendered["policies"]:
         rules = [item["rule"] for item in policy["rich_rules"]]
         assert desired["policies"][policy["name"]]["rich_rules"] == sorted(set(rules), key=rules.index)
+
+
+class FakeRunner(object):
+    def __init__(self, paths, codes):
+        self.paths, self.codes, self.calls = paths, codes, []
+
+    def binary(self, name, required=True):
+        return self.paths.get(name)
+
+    def run(self, argv, data=None):
+        self.calls.append(argv)
+        return self.codes[argv[0]], "", ""
+
+
+@pytest.mark.parametrize("paths, codes, expected, calls", [
+    ({"systemctl": "/bin/systemctl"}, {"/bin/systemctl": 0}, True, [["/bin/systemctl", "is-active", "--quiet", "firewalld.service"]]),
+    ({"systemctl": "/bin/systemctl", "firewall-cmd": "/bin/firewall-cmd"}, {"/bin/systemctl": 3}, False, None),
+    ({"firewall-cmd": "/bin/firewall-cmd"}, {"/bin/firewall-cmd": 0}, True, [["/bin/firewall-cmd", "--state"]]),
+    ({}, {}, False, []),
+])
+def test_detect(paths, codes, expected, calls):
+    """firewalld is the backend when its unit is active; without systemd, when firewall-cmd --state says running."""
+    runner = FakeRunner(paths, codes)
+    assert FirewalldApplier.detect(runner) is expected
+    assert calls is None or runner.calls == calls
