@@ -113,10 +113,10 @@ class FirewalldApplier(Applier):
     def plan(self, desired, state):
         perm, live = state["permanent"], state["runtime"]
         added, removed, settings, unchanged, new_rules = [], [], [], 0, []
-        writes, drift = [], []
+        writes, drift, targets = [], [], {}
         for name, want in sorted(desired["policies"].items()):
             have = perm["policies"].get(name)
-            target = self._target_policy(want, have)
+            target = targets[name] = self._target_policy(want, have)
             if have is None or "broken" in have:
                 added.append("policy %s: ingress %s, egress %s, target %s" % (
                     name, " ".join(want["ingress_zones"]), " ".join(want["egress_zones"]), want["target"]))
@@ -164,7 +164,7 @@ class FirewalldApplier(Applier):
         plan = Plan(added, removed, unchanged, settings,
                     existed=bool(perm["policies"] or perm["ipsets"] or live["policies"] or live["ipsets"]),
                     remains=bool(desired["policies"] or desired["ipsets"]))
-        plan.writes = writes
+        plan.writes, plan.targets = writes, targets
         plan.deletes = [path for (kind, name), path in sorted(perm["files"].items()) if name not in desired[kind]]
         return plan
 
@@ -260,7 +260,7 @@ class FirewalldApplier(Applier):
 
     def report(self, desired, state, plan):
         if self.module.check_mode and plan.changed:
-            policies, ipsets = desired["policies"], desired["ipsets"]
+            policies, ipsets = plan.targets, desired["ipsets"]
         else:
             policies, ipsets = state["runtime"]["policies"], state["runtime"]["ipsets"]
         return {

@@ -281,6 +281,8 @@ def check(rule):
             raise RichRuleError("reject type needs family=\"ipv4\" or family=\"ipv6\" on the rule")
         if name == "mark" and not all(_UINT_RE.match(word) for word in attrs["set"].split("/", 1)):
             raise RichRuleError("mark set %r is not <mark>[/<mask>]" % attrs["set"])
+        if name == "tcp-mss-clamp" and attrs.get("value") == "pmtu":
+            del attrs["value"]  # the default: firewalld's writer leaves it out of the file
         if part.get("limit"):
             part["limit"] = _limit(part["limit"])
     return rule
