@@ -67,6 +67,7 @@ class FirewalldApplier(Applier):
     def __init__(self, module, params=None, runner=None):
         super().__init__(module, params, runner)
         self._source = None
+        self.prefix = None  # set by validate
         self.reloaded = False
         self.files = {"written": [], "removed": []}
 
@@ -97,6 +98,7 @@ class FirewalldApplier(Applier):
 
     def validate(self, params):
         desired = config.desired_state(params)
+        self.prefix = desired["prefix"]
         zones = set()
         for policy in desired["policies"].values():
             zones.update(zone for zone in policy["ingress_zones"] + policy["egress_zones"] if zone not in config.SPECIAL_ZONES)
@@ -107,8 +109,8 @@ class FirewalldApplier(Applier):
         return desired
 
     def read(self):
-        permanent = config.read_permanent(self.path(), self.params.get("policy_prefix") or "")
-        return {"permanent": permanent, "runtime": runtime.read_runtime(self.source, self.params.get("policy_prefix") or "")}
+        return {"permanent": config.read_permanent(self.path(), self.prefix),
+                "runtime": runtime.read_runtime(self.source, self.prefix)}
 
     def plan(self, desired, state):
         perm, live = state["permanent"], state["runtime"]
@@ -267,7 +269,7 @@ class FirewalldApplier(Applier):
             "policies": [dict((key, policy[key]) for key in ("name", "description", "ingress_zones", "egress_zones",
                                                              "target", "rich_rules")) for _n, policy in sorted(policies.items())],
             "ipsets": [dict((key, ipset[key]) for key in ("name", "type", "family", "entries")) for _n, ipset in sorted(ipsets.items())],
-            "reload": plan.changed,
+            "reload": self.reloaded or (self.module.check_mode and plan.changed),
             "runtime_reader": self.source.kind,
             "files": self.files,
         }

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 
 # firewalld derives chain names from policy names: 17 characters at most.
 POLICY_NAME_MAX = 17
@@ -91,7 +92,9 @@ def desired_state(params):
     Raises ``InputError`` listing every problem, each naming its field (and the
     rule id for a rich rule), before anything on the host is read.
     """
-    prefix = params.get("policy_prefix") or ""
+    prefix = params.get("policy_prefix")
+    if prefix is None:  # a dispatching module may pass only the rule set
+        prefix = FIREWALLD_POLICY_PREFIX
     if not _PREFIX_RE.match(prefix) or len(prefix) > PREFIX_MAX:
         raise InputError("policy_prefix must be letters, digits, _ or - (starting with a letter or digit) and at "
                          "most %d characters, got %r" % (PREFIX_MAX, prefix))

@@ -140,3 +140,8 @@ def test_detect(paths, codes, expected, calls):
     runner = FakeRunner(paths, codes)
     assert FirewalldApplier.detect(runner) is expected
     assert calls is None or runner.calls == calls
+
+
+def test_params_of_a_dispatching_module_need_only_the_rule_set():
+    desired = _firewalld_config.desired_state({"policies": [{"name": "netreq-out", "ingress_zones": ["HOST"], "egress_zones": ["ANY"]}]})
+    assert (desired["prefix"], desired["state"], desired["policies"]["netreq-out"]["target"]) == ("netreq", "present", "CONTINUE")
