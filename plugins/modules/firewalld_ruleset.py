@@ -17,16 +17,20 @@ description:
   - A policy or ipset is owned when its name starts with O(policy_prefix) followed by C(-). Owned objects
     that are not in the input are deleted. Zones, services, other policies and other ipsets are never
     changed.
-  - The whole input is checked before anything changes, first offline, then with read-only
-    C(firewall-cmd) queries (zones exist, ipsets used by rich rules exist, firewalld accepts each new rich
-    rule).
-  - The permanent and the runtime configuration are both compared with the input; a runtime that differs
-    from the permanent configuration (for example after a C(--runtime) change) counts as a change.
-  - Changes go to the permanent configuration, then firewalld reloads once and the runtime is verified
-    against the input. If any step fails, the owned files under C(/etc/firewalld/policies) and
-    C(/etc/firewalld/ipsets) are restored from a copy taken before the first change, firewalld reloads
-    again, and the module fails with the cause, so the previous rule set stays in place.
-  - Talks to firewalld only through C(firewall-cmd); the firewalld Python bindings are not needed by the module.
+  - The whole input is checked before anything on the host is read (names, zones, targets, and every rich
+    rule, parsed into its elements with its values checked). Rich rules the host does not hold yet are then read by
+    firewalld's own parser (python3-firewall, in the module's process); a rule it refuses or reads differently
+    fails the task with the rule's id, and nothing is changed.
+  - The permanent configuration of the owned objects is read from their XML files under
+    C(/etc/firewalld/policies) and C(/etc/firewalld/ipsets), the runtime over D-Bus (one connection, plain
+    method calls). A runtime that differs from the permanent configuration (for example after a
+    C(--runtime) change) counts as a change. When nothing differs, no process is started.
+  - A change writes the owned XML files (each replaced in one rename), removes the owned files no longer
+    wanted, and reloads firewalld once; the runtime is then read back and must hold exactly the input.
+    If any step fails, the owned files are restored from a copy taken before the first change, firewalld
+    reloads again, and the module fails with the cause, so the previous rule set stays in place.
+  - When the module's Python cannot import the D-Bus bindings (python3-dbus), the runtime is read and
+    reloaded with C(firewall-cmd) instead, about half a second per call, and the module warns.
 extends_documentation_fragment:
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
@@ -80,8 +84,9 @@ options:
           rule:
             description:
               - The rich rule, starting with C(rule), in the form C(firewall-cmd --info-policy) prints
-                (the renderer writes that form). Quoting and spacing are normalized; a rule that firewalld
-                stores in another element order is reported as an error and rolled back.
+                (the renderer writes that form). Quoting, spacing and element order do not matter (rules
+                are compared by their elements). Every element of firewalld 1.x's rich language is supported
+                (a C(limit) with C(value) only, no C(burst)); anything else is refused before any change.
             type: str
             required: true
           id:
@@ -140,10 +145,12 @@ options:
     choices: [present, absent]
 notes:
   - The reload re-reads the whole permanent configuration, so runtime-only changes anywhere in firewalld
-    (not only in owned objects) are lost whenever this module changes something. Nothing is reloaded when
-    nothing changes.
-  - The module runs C(firewall-cmd) about six times to read the configuration, plus twice per owned ipset,
-    plus once per changed setting or batch of rich rules.
+    (not only in owned objects, including ipset entries added at runtime) are lost whenever this module
+    changes something. Nothing is reloaded when nothing changes.
+  - Rich rules are compared by their elements, not their text; the result lists them in the canonical form
+    C(firewall-cmd --info-policy) prints, except that every value is double-quoted.
+  - An owned policy's C(short) name and C(priority) are kept as they are; settings the collection never
+    writes (services, ports, masquerade ...) found in an owned policy are removed.
 seealso:
   - name: firewalld policy objects
     description: Policies filter traffic between zones, including the host itself (HOST) and any zone (ANY).
@@ -167,9 +174,9 @@ EXAMPLES = r"""
     ipsets: "{{ pdr_firewalld.ipsets }}"
   register: pdr_apply
 
-- name: Show what changed per policy
+- name: Show the rich rules and objects added
   ansible.builtin.debug:
-    var: pdr_apply.plan.policies
+    var: pdr_apply.plan.added
 
 - name: Preview a change without applying it
   netreq.firewall.firewalld_ruleset:
@@ -201,58 +208,66 @@ changed:
   returned: always
   type: bool
   sample: true
+backend:
+  description: The backend this module applies.
+  returned: success
+  type: str
+  sample: firewalld
 plan:
-  description: The differences found, the same in check mode and in a real run.
-  returned: always
+  description: What changes (or in check mode would change), the same in check mode and in a real run.
+  returned: success
   type: dict
   contains:
-    policies:
+    action:
+      description: C(none), C(create) (no owned object existed), C(update), or C(delete) (none remains).
+      type: str
+      sample: update
+    added:
       description:
-        - Per owned policy (in the input or existing), what changes in the permanent configuration.
-        - C(added)/C(removed) are rich rules; C(settings) maps C(description), C(ingress_zones),
-          C(egress_zones), C(target) to C(before)/C(after) when they change; C(runtime_differs) is true
-          when the runtime copy differs from the permanent one (fixed by the reload).
-      type: dict
-      sample:
-        netreq-in:
-          created: false
-          deleted: false
-          added: ['rule family="ipv4" source address="198.51.100.0/24" port port="443" protocol="tcp" accept']
-          removed: []
-          settings: {}
-          runtime_differs: false
-    ipsets:
+        - 'New objects (C(policy <name>: ...), C(ipset <name>: <type> family=<family>)) and new rich rules
+          (C(<policy>: <rule>)).'
+      type: list
+      elements: str
+      sample: ['netreq-out: rule family="ipv4" destination address="198.51.100.100" port port="8443" protocol="tcp" accept']
+    removed:
+      description: Removed objects, rich rules, and unmanaged settings found in owned policies, in the same form.
+      type: list
+      elements: str
+      sample: ['netreq-out: rule family="ipv4" destination address="198.51.100.100" port port="5353" protocol="udp" accept']
+    unchanged:
+      description: Owned rich rules and ipsets kept as they are.
+      type: int
+      sample: 12
+    settings:
       description:
-        - Per owned ipset, C(created), C(deleted), C(recreated) (type or family changed), C(before)/C(after)
-          type and family, and C(runtime_differs).
-      type: dict
-      sample:
-        netreq-portal-tcp-v4:
-          created: true
-          deleted: false
-          recreated: false
-          before: null
-          after: {type: "hash:ip", family: inet}
-          runtime_differs: false
-    reload:
-      description: Whether firewalld is (or in check mode would be) reloaded.
-      type: bool
-      sample: true
+        - Changed policy settings (C(<policy> description), C(target), C(ingress_zones), C(egress_zones)) as
+          C(name), C(before), C(after); C(runtime) when only the runtime differs from the permanent
+          configuration (a reload fixes it).
+      type: list
+      elements: dict
+      sample: [{name: netreq-out target, before: CONTINUE, after: DROP}]
 commands:
   description:
-    - The C(firewall-cmd) commands that changed the configuration, in order; in check mode the ones that
-      would run. On a failure, the commands run including the rollback's reload.
+    - The changes made, in order - C(write <file>), C(remove <file>), and the reload (C(D-Bus
+      org.fedoraproject.FirewallD1.reload()) or the C(firewall-cmd --reload) command line). Empty in check mode
+      and when nothing changed. On a failure, including the rollback's file writes and reload.
   returned: always
   type: list
   elements: str
   sample:
-    - /usr/bin/firewall-cmd --permanent --new-policy netreq-in
-    - /usr/bin/firewall-cmd --permanent --policy netreq-in --add-ingress-zone ANY
-    - /usr/bin/firewall-cmd --reload
+    - write /etc/firewalld/policies/netreq-out.xml
+    - D-Bus org.fedoraproject.FirewallD1.reload()
+diff:
+  description: The owned policies and ipsets before and after, one rich rule per line (diff mode).
+  returned: success, in diff mode
+  type: dict
+  sample:
+    before: "policy netreq-out\n  ingress-zones: HOST\n  egress-zones: ANY\n  target: DROP\n"
+    after: "policy netreq-out\n  ingress-zones: HOST\n  egress-zones: ANY\n  target: DROP\n  rule ... accept\n"
 policies:
   description:
     - The owned policies after the run, read back from the runtime configuration (in check mode, as they
-      would be). Sorted by name.
+      would be). Sorted by name; rich rules in canonical form.
   returned: success
   type: list
   elements: dict
@@ -262,7 +277,7 @@ policies:
       ingress_zones: [HOST]
       egress_zones: [ANY]
       target: CONTINUE
-      rich_rules: ['rule family="ipv4" destination address="8.8.8.8" port port="53" protocol="udp" accept']
+      rich_rules: ['rule family="ipv4" destination address="198.51.100.53" port port="53" protocol="udp" accept']
 ipsets:
   description: The owned ipsets after the run (type, family and current entries). Sorted by name.
   returned: success
@@ -270,38 +285,46 @@ ipsets:
   elements: dict
   sample:
     - {name: netreq-portal-tcp-v4, type: "hash:ip", family: inet, entries: []}
-rollback:
-  description: After a failed apply, the owned files that were restored or removed and the outcome.
-  returned: failure after a change was started
+reload:
+  description: Whether firewalld was (in check mode, would be) reloaded.
+  returned: success
+  type: bool
+  sample: true
+runtime_reader:
+  description: How the runtime was read and reloaded - C(dbus), or C(firewall-cmd) when python3-dbus is missing.
+  returned: success
+  type: str
+  sample: dbus
+files:
+  description: The owned XML files written and removed by this run.
+  returned: success
   type: dict
-  sample:
-    backed_up: [/etc/firewalld/policies/netreq-in.xml]
-    restored: [/etc/firewalld/policies/netreq-in.xml]
-    removed: [/etc/firewalld/policies/netreq-out.xml]
-    result: previous configuration restored
+  sample: {written: [/etc/firewalld/policies/netreq-out.xml], removed: []}
+restored:
+  description: After a failed apply, the owned files that were put back (or removed) before the second reload.
+  returned: failure after a change was started
+  type: list
+  elements: str
+  sample: [/etc/firewalld/policies/netreq-out.xml]
 errors:
   description: Every problem found in the input, when the input is rejected before any change.
   returned: failure
   type: list
   elements: str
   sample: ["policies[0] (in): name must start with 'netreq-' (policy_prefix) so the collection owns it"]
+problems:
+  description: How the runtime differed from the input after the reload (the apply was then rolled back).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["policy netreq-out is missing"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import (
-    ConfigBackup,
-    FirewallCmd,
-    FirewalldError,
-    apply_plan,
-    check_against_firewalld,
-    command_line,
-    make_plan,
-    public_plan,
-    read_config,
-    state_views,
-    validate_input,
-)
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import FirewalldApplier
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 
 ARGUMENT_SPEC = dict(
     policies=dict(type="list", elements="dict", default=[], options=dict(
@@ -323,47 +346,14 @@ ARGUMENT_SPEC = dict(
         id=dict(type="str"),
         hosts=dict(type="list", elements="str", default=[]),
     )),
-    policy_prefix=dict(type="str", default="netreq"),
+    policy_prefix=dict(type="str", default=FIREWALLD_POLICY_PREFIX),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.run_command_environ_update = dict(LANG="C", LC_ALL="C", LC_MESSAGES="C")
-
-    try:
-        desired = validate_input(module.params)
-    except FirewalldError as exc:
-        module.fail_json(msg=str(exc), commands=[], **exc.details)
-
-    binary = module.get_bin_path("firewall-cmd", required=True)
-    fw = FirewallCmd(module.run_command, binary)
-    try:
-        current = read_config(fw, desired["prefix"])
-        check_against_firewalld(fw, desired, current)
-        plan = make_plan(desired, current)
-    except FirewalldError as exc:
-        module.fail_json(msg=str(exc), commands=[], **exc.details)
-
-    result = dict(changed=plan["changed"], plan=public_plan(plan))
-    if module._diff:
-        result["diff"] = plan["diff"]
-
-    if not plan["changed"]:
-        result["commands"] = []
-        result["policies"], result["ipsets"] = state_views(current["runtime"])
-    elif module.check_mode:
-        result["commands"] = [command_line(binary, step) for step in plan["steps"] + [["--reload"]]]
-        result["policies"], result["ipsets"] = plan["after"]["policies"], plan["after"]["ipsets"]
-    else:
-        try:
-            after = apply_plan(fw, desired, plan, ConfigBackup(desired["prefix"]))
-        except FirewalldError as exc:
-            module.fail_json(msg=str(exc), plan=public_plan(plan), commands=fw.log, **exc.details)
-        result["commands"] = fw.log
-        result["policies"], result["ipsets"] = state_views(after)
-    module.exit_json(**result)
+    run_module(module, FirewalldApplier(module))
 
 
 if __name__ == "__main__":
