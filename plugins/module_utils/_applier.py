@@ -43,9 +43,12 @@ C_LOCALE = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
 class ApplyError(NetreqError):
     """A step failed; ``details`` are added to the module result (``changed`` says whether the host changed)."""
 
-    def __init__(self, message, changed=False, **details):
+    def __init__(self, message, changed=False, untouched=False, **details):
         super().__init__(message)
         self.changed = changed
+        # raised by an apply step that left the host exactly as it was (a refused transaction):
+        # there is nothing to roll back. Any other failure during apply is rolled back.
+        self.untouched = untouched
         self.details = details
 
 
@@ -93,7 +96,7 @@ class CommandRunner(object):
         rc, out, err = self.run(argv, data)
         if rc != 0:
             raise ApplyError("%s failed: %s" % (what, (err or out).strip() or "exit code %d" % rc),
-                             changed=not atomic, cmd=list(argv), rc=rc, stdout=out, stderr=err)
+                             changed=not atomic, untouched=atomic, cmd=list(argv), rc=rc, stdout=out, stderr=err)
         return out
 
 
@@ -339,7 +342,7 @@ class Applier(object):
         try:
             self.apply(desired, state, plan)
         except ApplyError as exc:
-            if not exc.changed:  # the write that failed changed nothing: the old state is intact
+            if exc.untouched:  # the write that failed changed nothing: the old state is intact
                 exc.details.setdefault("commands", list(self.runner.log))
                 raise
             failure = exc

@@ -30,6 +30,7 @@ import os
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_config as config
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_runtime as runtime
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     Applier,
     ApplyError,
@@ -38,6 +39,31 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     Plan,
     diff_entries,
     write_atomic,
+)
+
+# The options of netreq.firewall.firewalld_ruleset (and of the firewalld part of host_ruleset).
+ARGUMENT_SPEC = dict(
+    policies=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        description=dict(type="str"),
+        ingress_zones=dict(type="list", elements="str", required=True),
+        egress_zones=dict(type="list", elements="str", required=True),
+        target=dict(type="str", default="CONTINUE", choices=["CONTINUE", "ACCEPT", "DROP", "REJECT"]),
+        rich_rules=dict(type="list", elements="dict", default=[], options=dict(
+            rule=dict(type="str", required=True),
+            id=dict(type="str"),
+            tag=dict(type="str"),
+        )),
+    )),
+    ipsets=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        type=dict(type="str", default="hash:ip"),
+        family=dict(type="str", default="inet", choices=["inet", "inet6"]),
+        id=dict(type="str"),
+        hosts=dict(type="list", elements="str", default=[]),
+    )),
+    policy_prefix=dict(type="str", default=FIREWALLD_POLICY_PREFIX),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 CONFIG_DIR = "/etc/firewalld"

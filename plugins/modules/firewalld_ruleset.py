@@ -323,33 +323,7 @@ problems:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import FirewalldApplier
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
-
-ARGUMENT_SPEC = dict(
-    policies=dict(type="list", elements="dict", default=[], options=dict(
-        name=dict(type="str", required=True),
-        description=dict(type="str"),
-        ingress_zones=dict(type="list", elements="str", required=True),
-        egress_zones=dict(type="list", elements="str", required=True),
-        target=dict(type="str", default="CONTINUE", choices=["CONTINUE", "ACCEPT", "DROP", "REJECT"]),
-        rich_rules=dict(type="list", elements="dict", default=[], options=dict(
-            rule=dict(type="str", required=True),
-            id=dict(type="str"),
-            tag=dict(type="str"),
-        )),
-    )),
-    ipsets=dict(type="list", elements="dict", default=[], options=dict(
-        name=dict(type="str", required=True),
-        type=dict(type="str", default="hash:ip"),
-        family=dict(type="str", default="inet", choices=["inet", "inet6"]),
-        id=dict(type="str"),
-        hosts=dict(type="list", elements="str", default=[]),
-    )),
-    policy_prefix=dict(type="str", default=FIREWALLD_POLICY_PREFIX),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-)
-
+from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import ARGUMENT_SPEC, FirewalldApplier
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
