@@ -58,9 +58,9 @@ def render_for_host(rules, backend, args):
         known.update(renderer_options(name))
     unknown = sorted(set(wanted) - known)
     if unknown:
+        valid = sorted(known - {"fqdn_strategy", "wildcard_fallback", "ingress_policy", "egress_policy"})
         raise AnsibleActionFail("render_options: unknown option(s) %s for backend %s; valid: %s"
-                                % (", ".join(unknown), backend, ", ".join(sorted(known - {"fqdn_strategy",
-                                                                                       "wildcard_fallback"}))))
+                                % (", ".join(unknown), backend, ", ".join(valid)))
     renderings = {}
     for name in candidates:
         options = {key: value for key, value in wanted.items() if key in renderer_options(name)}

@@ -346,7 +346,8 @@ class Applier(object):
                 exc.details.setdefault("commands", list(self.runner.log))
                 raise
             failure = exc
-        except Exception as exc:  # pylint: disable=broad-except  (restore first, then report)
+        except Exception as exc:  # pylint: disable=broad-except
+            # restore first, then report
             failure = exc
         else:
             try:

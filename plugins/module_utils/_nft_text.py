@@ -54,6 +54,7 @@ BLOCK_KINDS = ("chain", "set", "map", "flowtable", "counter", "quota", "limit", 
 _KIND_ORDER = {"counter": 0, "quota": 0, "limit": 0, "ct": 0, "secmark": 0, "synproxy": 0,
                "set": 1, "map": 1, "flowtable": 2, "chain": 3}
 
+
 # ---------------------------------------------------------------- table spec
 
 def parse_table_spec(spec):

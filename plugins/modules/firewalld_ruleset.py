@@ -325,6 +325,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import ARGUMENT_SPEC, FirewalldApplier
 
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, FirewalldApplier(module))

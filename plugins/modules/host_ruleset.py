@@ -81,8 +81,6 @@ seealso:
   - module: netreq.firewall.nftables_ruleset
   - module: netreq.firewall.ufw_ruleset
   - module: netreq.firewall.firewalld_ruleset
-  - role: netreq.firewall.host_firewall
-    description: The role that calls this module.
 """
 
 EXAMPLES = r"""

@@ -273,6 +273,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import ARGUMENT_SPEC, UfwApplier
 
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     run_module(module, UfwApplier(module))
