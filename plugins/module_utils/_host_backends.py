@@ -20,14 +20,28 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_apply, _nft_apply, _ufw_apply
 
-# name -> (applier class, its argument spec, required_if), in the order auto detection tries them
-APPLIERS = {
-    "firewalld": (_firewalld_apply.FirewalldApplier, _firewalld_apply.ARGUMENT_SPEC, []),
-    "ufw": (_ufw_apply.UfwApplier, _ufw_apply.ARGUMENT_SPEC, []),
-    "nftables": (_nft_apply.NftablesApplier, _nft_apply.ARGUMENT_SPEC, _nft_apply.REQUIRED_IF),
-}
+
+def _firewalld():
+    from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_apply as applier
+    return applier.FirewalldApplier, applier.ARGUMENT_SPEC, []
+
+
+def _ufw():
+    from ansible_collections.netreq.firewall.plugins.module_utils import _ufw_apply as applier
+    return applier.UfwApplier, applier.ARGUMENT_SPEC, []
+
+
+def _nftables():
+    from ansible_collections.netreq.firewall.plugins.module_utils import _nft_apply as applier
+    return applier.NftablesApplier, applier.ARGUMENT_SPEC, applier.REQUIRED_IF
+
+
+# name -> loader of (applier class, its argument spec, required_if). The appliers are imported
+# only when asked for: a run compiles just the backend it uses (the payload still carries all
+# three, since the module's imports are collected from its whole source).
+APPLIERS = {"firewalld": _firewalld, "ufw": _ufw, "nftables": _nftables}
+# the order auto detection tries them in
 DETECTION_ORDER = ("firewalld", "ufw", "nftables")
 HOST_BACKENDS = tuple(APPLIERS)
 
@@ -37,7 +51,7 @@ def select_backend(requested, runner):
     if requested != "auto":
         return requested
     for name in DETECTION_ORDER:
-        if APPLIERS[name][0].detect(runner):
+        if APPLIERS[name]()[0].detect(runner):
             return name
     raise InputError("backend auto: the host runs none of %s (no firewalld daemon, ufw not enabled, no nft command)"
                      % ", ".join(DETECTION_ORDER))
@@ -51,7 +65,7 @@ def applier_for(backend, renderings, module, runner):
                          % (backend, ", ".join(sorted(renderings)) or "none"))
     if rendering.get("error"):
         raise InputError("backend %s cannot apply these rules: %s" % (backend, rendering["error"]))
-    applier_class, spec, required_if = APPLIERS[backend]
+    applier_class, spec, required_if = APPLIERS[backend]()
     validator = ArgumentSpecValidator(spec, required_if=required_if)
     result = validator.validate(dict(rendering.get("params") or {}))
     if result.error_messages:
