@@ -50,7 +50,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     validate_ruleset,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import Plan, diff_entries
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER
 
 # The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
 ARGUMENT_SPEC = dict(
@@ -150,7 +150,7 @@ class NftablesApplier(Applier):
                     problems.append("%s not found" % prefix[0])
                     break
                 rc, out, err = self.runner.run([binary] + list(prefix[1:]) + [
-                    "sh", "-c", NS_SCRIPT, "netreq-canonical", self.nft, desired.path, desired.family, desired.name])
+                    "sh", "-c", NS_SCRIPT, OWNER + "-canonical", self.nft, desired.path, desired.family, desired.name])
                 if rc == 0:
                     return canonical_table(out, desired.family, desired.name), "netns"
                 if rc == NS_NO_TABLE:
