@@ -254,7 +254,7 @@ class Bench:
 
     def role(self, hosts, size, base, label, forks=None):
         extra = self.vars_file("role_vars.json", {"bench_profile": self.profile_path(size, base)})
-        return self.playbook("role.yml", hosts, 300 + size, label, extra, forks)
+        return self.playbook("role.yml", hosts, 300 + 2 * size, label, extra, forks)
 
     # ------------------------------------------------------------ checks
 
@@ -287,7 +287,7 @@ class Bench:
         for backend, host in self.by_backend.items():
             def run(host=host, backend=backend):
                 self.timed(["ansible", "bench", "-m", "ansible.builtin.ping"], [host], 60, "warm-up ping")
-                for _ in range(self.ping_reps):
+                for _rep in range(self.ping_reps):
                     seconds, _changed = self.timed(["ansible", "bench", "-m", "ansible.builtin.ping"], [host], 60,
                                                    "ping %s" % backend)
                     self.record("%s.ping" % backend, 0, seconds)
@@ -295,7 +295,7 @@ class Bench:
 
     def section_role(self, backend, size):
         host = self.by_backend[backend]
-        for _ in range(self.reps_for(size)):
+        for _rep in range(self.reps_for(size)):
             def run():
                 host.boot()
                 first, _changed = self.role([host], size, PORT_FIRST, "role %s first %d" % (backend, size))
@@ -376,16 +376,16 @@ class Bench:
     def section_forks(self):
         group = [self.hosts["perf3"], self.hosts["perf4"], self.hosts["perf5"]]
         for count in (1, 3):
-            hosts = group[:count]
-            for _ in range(self.reps_for(FORKS_SIZE)):
+            hosts = tuple(group[:count])
+            for _rep in range(self.reps_for(FORKS_SIZE)):
                 def run(hosts=hosts, count=count):
                     for host in hosts:
                         host.boot()
-                    first, _c = self.role(hosts, FORKS_SIZE, PORT_FIRST, "role nftables N=%d first" % count, forks=count)
+                    first, _c = self.role(list(hosts), FORKS_SIZE, PORT_FIRST, "role nftables N=%d first" % count, forks=count)
                     for host in hosts:
                         self.verify_ports(host, FORKS_SIZE, PORT_FIRST)
                     self.record("forks.first.n%d" % count, FORKS_SIZE, first)
-                    noop, changed = self.role(hosts, FORKS_SIZE, PORT_FIRST, "role nftables N=%d no-op" % count,
+                    noop, changed = self.role(list(hosts), FORKS_SIZE, PORT_FIRST, "role nftables N=%d no-op" % count,
                                               forks=count)
                     self.record("forks.noop.n%d" % count, FORKS_SIZE, noop,
                                 note="no-op reported changed=%d" % changed if changed else None)
@@ -533,6 +533,6 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except HarnessError as exc:
+    except (HarnessError, Failed) as exc:
         print("perf: ERROR: %s" % exc, file=sys.stderr)
         sys.exit(2)

@@ -77,7 +77,7 @@ class Host:
                 recorded = handle.read().strip()
         except OSError as exc:
             raise HarnessError("%s is not running (no state in %s)" % (self.name, self.state_dir)) from exc
-        pid, _, start = recorded.partition(":")
+        pid, _sep, start = recorded.partition(":")
         try:
             with open("/proc/%s/stat" % pid, encoding="utf-8") as handle:
                 stat = handle.read()
@@ -108,8 +108,8 @@ class Host:
         except subprocess.TimeoutExpired as exc:
             raise HarnessError("%s: %r timed out after %d s" % (self.name, script[:80], timeout)) from exc
         if proc.returncode != 0:
-            raise HarnessError("%s: %r failed (rc %d): %s" % (self.name, script[:80], proc.returncode,
-                                                               (proc.stderr or proc.stdout).strip()[-1500:]))
+            detail = (proc.stderr or proc.stdout).strip()[-1500:]
+            raise HarnessError("%s: %r failed (rc %d): %s" % (self.name, script[:80], proc.returncode, detail))
         return proc.stdout
 
     def put(self, path, text):

@@ -82,8 +82,12 @@ def _ratio_row(data, label, num, den, limit, target, sizes=ALL_SIZES):
 def build(data):
     """The rows of the one table: sections, measured seconds, ratios with targets."""
     rows = []
-    val = lambda key: (lambda size: _value(data, key, size))  # noqa: E731
-    ping = lambda backend: (lambda size: _value(data, "%s.ping" % backend, 0))  # noqa: E731
+
+    def val(key):
+        return lambda size: _value(data, key, size)
+
+    def ping(backend):
+        return lambda size: _value(data, "%s.ping" % backend, 0)
 
     rows.append({"section": "ansible -m ping, median of %d (once per host: it does not depend on the rule count)"
                             % data["ping_reps"]})
@@ -196,8 +200,12 @@ def text(rows, data):
     for cells, _section in _lines(rows):
         if cells:
             widths = [max(w, len(str(c))) for w, c in zip(widths, cells)]
-    fmt = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) if i < 4 else str(c).ljust(w)  # noqa: E731
-                                  for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    def fmt(cells):
+        """Label left, the three figures right, target and status left."""
+        return "  ".join(str(c).rjust(w) if 0 < i < 4 else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
     total = sum(widths) + 2 * (len(widths) - 1)
     out = ["netreq.firewall apply benchmark: %s, mode %s, seconds of wall clock (median of %s where cheap)"
            % (data["machine"]["date"], data["mode"], data["reps"]), "=" * total, fmt(HEADERS), "-" * total]

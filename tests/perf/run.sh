@@ -71,7 +71,7 @@ snapshot() {
 snapshot >"$WORK/snapshot.before" || die "cannot snapshot this machine's firewall and network"
 
 # Called by the EXIT trap only:
-# shellcheck disable=SC2317
+# shellcheck disable=SC2317,SC2329
 cleanup() {
     local rc=$? name leftover=""
     trap - EXIT INT TERM
