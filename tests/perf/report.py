@@ -37,7 +37,7 @@ def _why_missing(data, key, size):
     if cell.get("skipped"):
         return cell["skipped"]
     if cell.get("error"):
-        return "FAILED"
+        return "timeout" if cell["error"].startswith("timed out") else "FAILED"
     return "-"
 
 
@@ -261,7 +261,9 @@ grows by the same per-task cost, which makes the per-rule loops relatively slowe
 
 "ratio role/loop" is the role's first apply over the upstream loop's; "no-op N rules/no-op 10 rules"
 checks that a no-op stays flat as the rule set grows; "role/floor" is how much the role costs over
-the one batch command it has to run anyway. (!) marks a no-op run that reported changes.
+the one batch command it has to run anyway. A floor is the backend's own batch command line, not a
+proven lower bound: where role/floor is below 1, the role's path (for firewalld: its own XML files and
+one reload) is cheaper than that command. (!) marks a no-op run that reported changes.
 
 ![time against rule count](performance.png)
 """.format(mode=data["mode"], date=m["date"],
