@@ -73,8 +73,9 @@ options:
   renderings:
     description:
       - Set by the action plugin from the other options; leave it out.
-      - The applier options of each candidate backend, or the error its renderer raised.
-    type: dict
+      - The applier options of each candidate backend, or the error its renderer raised, as a dict or as the
+        action plugin sends them (zlib-compressed JSON in base64).
+    type: raw
 requirements:
   - On the host, the firewall's own tools (C(firewall-cmd), C(ufw) or C(nft)), run as root.
 seealso:
@@ -156,6 +157,10 @@ commands:
   sample: ["/usr/sbin/nft -f /root/.ansible/tmp/ansible-tmp-1/nftables-x1y2.nft"]
 """
 
+import base64
+import json
+import zlib
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
@@ -169,18 +174,38 @@ ARGUMENT_SPEC = dict(
     fqdn_strategy=dict(type="str", choices=["reject", "any_address", "proxy"], default="reject"),
     wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
     render_options=dict(type="dict", default={}),
-    renderings=dict(type="dict"),
+    renderings=dict(type="raw"),
 )
+
+
+def unpack_renderings(value):
+    """The renderings dict from what the action plugin sent (see its pack_renderings)."""
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(value)).decode("utf-8"))
+    except (TypeError, ValueError, zlib.error) as exc:
+        raise ValueError("not the packed renderings of the action plugin: %s" % exc)
+    if not isinstance(data, dict):
+        raise ValueError("not the packed renderings of the action plugin")
+    return data
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    renderings = module.params["renderings"]
+    try:
+        renderings = unpack_renderings(module.params["renderings"])
+    except ValueError as exc:
+        module.fail_json(msg="renderings: %s" % exc)
     if not renderings:
         module.fail_json(msg="renderings is missing: call netreq.firewall.host_ruleset as a task, so its action "
                              "plugin compiles and renders the profiles on the controller")
     runner = CommandRunner(module)
-    extra = {"detected": module.params["backend"] == "auto", "rules_compiled": renderings.get("rules_compiled", 0)}
+    # The renderings are the controller's output, already in the result as the plan and too
+    # large to echo back (scrubbing and shipping them would cost more than the apply).
+    invocation = dict((key, value) for key, value in module.params.items() if key != "renderings")
+    extra = {"detected": module.params["backend"] == "auto", "rules_compiled": renderings.get("rules_compiled", 0),
+             "invocation": {"module_args": invocation}}
 
     def choose():
         backend = select_backend(module.params["backend"], runner)

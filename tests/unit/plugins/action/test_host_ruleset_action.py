@@ -81,3 +81,16 @@ def test_rules_no_backend_can_express_fail_with_every_reason():
     rules = [make_rule("portal", ports=["443"], remote=["app.example.com"])]
     with pytest.raises(AnsibleActionFail, match="no backend can apply these rules.*portal.*fqdn_strategy"):
         render_for_host(rules, "auto", args())
+
+
+def test_renderings_cross_packed_and_come_back_whole():
+    from ansible_collections.netreq.firewall.plugins.action.host_ruleset import pack_renderings
+    from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import unpack_renderings
+    renderings = {"rules_compiled": 2, "backends": render_for_host(RULES, "auto", args())}
+    packed = pack_renderings(renderings)
+    assert isinstance(packed, str) and len(packed) < len(str(renderings))
+    assert unpack_renderings(packed) == renderings
+    assert unpack_renderings(renderings) is renderings  # a dict given by hand is taken as it is
+    for garbage in ("not base64!", "aGVsbG8=", pack_renderings(["a", "list"])):
+        with pytest.raises(ValueError, match="packed renderings"):
+            unpack_renderings(garbage)
