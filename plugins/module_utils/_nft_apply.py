@@ -10,8 +10,10 @@ backend dispatch of ``netreq.firewall.host_ruleset`` are thin shells around
 ``NftablesApplier``, which follows the skeleton of ``_applier``:
 
 * validate: the ruleset may only address the owned table (``_nft_text``);
-* prepare: ``nft -c -f`` lets the kernel check the whole transaction without
-  committing it, and the desired table is put in canonical form;
+* prepare: the transaction is loaded into a throwaway network namespace,
+  which is the kernel's whole check of it and gives nft's own listing of the
+  desired table (where no namespace can take it, ``nft -c -f`` checks it on
+  the host and the text is normalized instead);
 * read: ``nft -s list table`` of the live table, canonical form;
 * plan: the statements added and removed between the two listings;
 * apply: one ``nft -f`` transaction that deletes and recreates only the owned
@@ -106,6 +108,7 @@ class NftablesApplier(Applier):
     """validate -> prepare (nft -c, canonical desired) -> read -> plan -> one nft -f -> verify."""
 
     backend = "nftables"
+    _listed = None  # (nft's listing of the desired table, its canonical form) once prepare has it
 
     @classmethod
     def detect(cls, runner):
@@ -127,11 +130,17 @@ class NftablesApplier(Applier):
         if desired.state == "absent":
             return desired
         desired.path = self._write(desired.transaction)
-        rc, out, err = self.runner.run([self.nft, "-c", "-f", desired.path])
-        if rc != 0:
-            raise RulesetError("nft refused the ruleset (check only, nothing was changed): %s" % (err or out).strip(),
-                               rc=rc, stdout=out, stderr=err)
-        desired.canonical, desired.source = self._canonical(desired)
+        listing = self._namespace_listing(desired)
+        if listing is not None:
+            # the kernel took the whole transaction in a namespace of its own: that is the check
+            desired.canonical, desired.source = canonical_table(listing, desired.family, desired.name), "netns"
+            self._listed = (listing, desired.canonical)
+        else:
+            rc, out, err = self.runner.run([self.nft, "-c", "-f", desired.path])
+            if rc != 0:
+                raise RulesetError("nft refused the ruleset (check only, nothing was changed): %s"
+                                   % (err or out).strip(), rc=rc, stdout=out, stderr=err)
+            desired.canonical, desired.source = canonical_table(desired.transaction, desired.family, desired.name), "text"
         if not desired.canonical:
             raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
                                % (desired.family, desired.name))
@@ -139,34 +148,37 @@ class NftablesApplier(Applier):
             check_rules_match(desired.rules, desired.canonical)
         return desired
 
-    def _canonical(self, desired):
-        """Canonical listing of what loading the transaction produces, and how it was obtained."""
+    def _namespace_listing(self, desired):
+        """nft's listing of the transaction loaded into a throwaway namespace, or None to compare by text.
+
+        Loading there is also the kernel's full check of the transaction, so the
+        host-side ``nft -c`` is needed only when no namespace took it.
+        """
         mode = self.params.get("canonicalize") or "auto"
-        if mode in ("auto", "netns"):
-            problems = []
-            for prefix in NAMESPACE_COMMANDS:
-                binary = self.runner.binary(prefix[0], required=False)
-                if not binary:
-                    problems.append("%s not found" % prefix[0])
-                    break
-                rc, out, err = self.runner.run([binary] + list(prefix[1:]) + [
-                    "sh", "-c", NS_SCRIPT, OWNER + "-canonical", self.nft, desired.path, desired.family, desired.name])
-                if rc == 0:
-                    return canonical_table(out, desired.family, desired.name), "netns"
-                if rc == NS_NO_TABLE:
-                    raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
-                                       % (desired.family, desired.name))
-                if rc == NS_LOAD_FAILED:
-                    problems.append("the ruleset does not load into an empty network namespace: %s"
-                                    % (err or out).strip())
-                    break  # a second namespace would not help
-                problems.append("%s: %s" % (" ".join(prefix[:-1]), (err or out).strip() or "rc=%d" % rc))
-            if mode == "netns":
-                raise ApplyError("cannot canonicalize the ruleset in a private network namespace: %s"
-                                 % "; ".join(problems))
-            if problems and problems[-1].startswith("the ruleset does not load"):
-                self.warnings.append("comparing the ruleset by text normalization: %s" % problems[-1])
-        return canonical_table(desired.transaction, desired.family, desired.name), "text"
+        if mode == "text":
+            return None
+        problems = []
+        for prefix in NAMESPACE_COMMANDS:
+            binary = self.runner.binary(prefix[0], required=False)
+            if not binary:
+                problems.append("%s not found" % prefix[0])
+                break
+            rc, out, err = self.runner.run([binary] + list(prefix[1:]) + [
+                "sh", "-c", NS_SCRIPT, OWNER + "-canonical", self.nft, desired.path, desired.family, desired.name])
+            if rc == 0:
+                return out
+            if rc == NS_NO_TABLE:
+                raise RulesetError("the ruleset leaves no table %s %s behind; use state=absent to delete it"
+                                   % (desired.family, desired.name))
+            if rc == NS_LOAD_FAILED:
+                problems.append("the ruleset does not load into an empty network namespace: %s" % (err or out).strip())
+                break  # a second namespace would not help
+            problems.append("%s: %s" % (" ".join(prefix[:-1]), (err or out).strip() or "rc=%d" % rc))
+        if mode == "netns":
+            raise ApplyError("cannot canonicalize the ruleset in a private network namespace: %s" % "; ".join(problems))
+        if problems and problems[-1].startswith("the ruleset does not load"):
+            self.warnings.append("comparing the ruleset by text normalization: %s" % problems[-1])
+        return None
 
     def _write(self, text):
         handle, path = tempfile.mkstemp(prefix="nftables-", suffix=".nft", dir=self.module.tmpdir)
@@ -185,6 +197,8 @@ class NftablesApplier(Applier):
                 return _Live("", "")
             raise ApplyError("cannot read table %s %s: %s" % (family, name, (err or out).strip()),
                              rc=rc, stdout=out, stderr=err)
+        if self._listed and out == self._listed[0]:
+            return _Live(self._listed[1], out)  # nft prints the live table exactly as the desired one
         return _Live(canonical_table(out, family, name), out)
 
     def plan(self, desired, state):

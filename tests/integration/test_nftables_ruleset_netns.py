@@ -255,7 +255,8 @@ def test_through_ansible_playbook(netns):
     (stats1, first), (stats2, second), (stats3, checked) = runs
     assert first["changed"] is True and stats1["changed"] == 1
     assert first["plan"]["action"] == "create"
-    assert first["rules_count"] == 9 + 3  # 9 PDR rules, 3 baseline rules of the egress allowlist
+    assert first["rules_count"] == 9 + 5  # 9 PDR rules; the egress allowlist baseline: established, loopback,
+    # IPv6 neighbour discovery, IPv6 packet too big, IPv4 fragmentation needed
     assert second["changed"] is False and stats2["changed"] == 0
     assert checked["changed"] is False and checked["diff"]["before"] == checked["diff"]["after"]
     assert "policy drop;" in netns.nft("list", "chain", "inet", "netreq", "output")
