@@ -150,6 +150,7 @@ class Bench:
         self.loop_sizes = [s for s in self.sizes if s <= 100 or args.mode == "full"]
         self.reps = 1 if args.mode == "quick" else 3
         self.ping_reps = 3 if args.mode == "quick" else 5
+        self.noop_pairs = 1 if args.mode == "quick" else 3  # per first apply: (ping, no-op) pairs
         self.results = {}
         self.failures = []
         self.hosts = {}
@@ -301,9 +302,15 @@ class Bench:
                 first, _changed = self.role([host], size, PORT_FIRST, "role %s first %d" % (backend, size))
                 self.verify_ports(host, size, PORT_FIRST)
                 self.record("%s.role.first" % backend, size, first)
-                noop, changed = self.role([host], size, PORT_FIRST, "role %s no-op %d" % (backend, size))
-                self.record("%s.role.noop" % backend, size, noop,
-                            note="no-op reported changed=%d" % changed if changed else None)
+                # No-op runs alternate with pings of the same host, so the ratio compares runs made
+                # under the same load (this machine's speed drifts over a long benchmark).
+                for _pair in range(self.noop_pairs):
+                    seconds, _changed = self.timed(["ansible", "bench", "-m", "ansible.builtin.ping"], [host], 60,
+                                                   "ping %s (paired)" % backend)
+                    self.record("%s.ping.paired" % backend, size, seconds)
+                    noop, changed = self.role([host], size, PORT_FIRST, "role %s no-op %d" % (backend, size))
+                    self.record("%s.role.noop" % backend, size, noop,
+                                note="no-op reported changed=%d" % changed if changed else None)
                 replace, _changed = self.role([host], size, PORT_REPLACE, "role %s replace %d" % (backend, size))
                 self.verify_ports(host, size, PORT_REPLACE, gone_base=PORT_FIRST)
                 self.record("%s.role.replace" % backend, size, replace)
