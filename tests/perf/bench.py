@@ -452,6 +452,7 @@ class Bench:
         self.section_forks()
         compile_result = self.section_compile()
         return {"mode": self.args.mode, "sizes": self.sizes, "reps": self.reps, "ping_reps": self.ping_reps,
+                "noop_pairs": self.noop_pairs,
                 "forks_size": FORKS_SIZE, "machine": machine, "results": self.results,
                 "compile": compile_result, "failures": self.failures}
 

@@ -236,6 +236,16 @@ def markdown_table(rows):
     return "\n".join(out)
 
 
+def _repeat_text(data):
+    """How many runs each figure is the median of."""
+    if data["reps"] == 1:
+        return "one run of each"
+    pairs = data.get("noop_pairs", 1)
+    return ("the median of %d runs at 10 and 100 rules, one run at 1,000 rules (no-op runs: %d after each first "
+            "apply, each right after a ping of the same host, and the no-op/ping ratio compares those pings)"
+            % (data["reps"], pairs))
+
+
 def write_markdown(path, rows, data):
     m, t = data["machine"], data["machine"].get("target", {})
     text_out = """# Performance
@@ -273,8 +283,7 @@ one reload) is cheaper than that command. (!) marks a no-op run that reported ch
 
 ![time against rule count](performance.png)
 """.format(mode=data["mode"], date=m["date"],
-           repeat=("one run of each" if data["reps"] == 1 else
-                   "the median of %d runs at 10 and 100 rules, one run at 1,000 rules" % data["reps"]), ping_reps=data["ping_reps"], cpu=m["cpu"],
+           repeat=_repeat_text(data), ping_reps=data["ping_reps"], cpu=m["cpu"],
            cores=m["cores"], load=m["load"], kernel=m["kernel"], python=m["python"], core=m["ansible_core"],
            os=t.get("os", "Debian"), tpython=t.get("python", "python3"), fwd=t.get("firewalld", "?"),
            ufw=t.get("ufw", "ufw ?"), nft=t.get("nftables", "nftables ?"), table=markdown_table(rows))
