@@ -375,12 +375,14 @@ def _details(exc):
     return details
 
 
-def run_module(module, applier, extra=None):
+def run_module(module, applier, extra=None, keys=None):
     """Run an applier and end the module with its result, or fail with the error's message and details.
 
     ``applier`` is an Applier, or a callable returning one (so errors while
     choosing it end the module the same way); ``extra`` keys join the result
-    (the callable may still fill that dict in).
+    (the callable may still fill that dict in). ``keys``, when given, are the
+    only result keys kept besides ``extra`` (a dispatching module documents
+    fewer keys than each backend's own module returns).
     """
     extra = extra if extra is not None else {}
     try:
@@ -393,6 +395,8 @@ def run_module(module, applier, extra=None):
         module.fail_json(msg=str(exc), changed=exc.changed, **details)
     except NetreqError as exc:
         module.fail_json(msg=str(exc), changed=False, **extra)
+    if keys is not None:
+        result = dict((key, value) for key, value in result.items() if key in keys or key == "warnings")
     result.update(extra)
     warnings = result.pop("warnings", [])
     for warning in warnings:

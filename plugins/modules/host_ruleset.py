@@ -149,6 +149,11 @@ plan:
       elements: dict
       returned: always
       sample: [{name: default outgoing, before: allow, after: deny}]
+diff:
+  description: The owned state before and the desired state after, as readable text (the backend's own form).
+  returned: when diff mode is on
+  type: dict
+  sample: {before: "", after: "table inet netreq {\n...\n}\n"}
 commands:
   description: The commands that changed the host (empty on a no-op and in check mode).
   returned: always
@@ -212,7 +217,9 @@ def main():
         extra["backend"] = backend
         return applier_for(backend, renderings.get("backends") or {}, module, runner)
 
-    run_module(module, choose, extra)
+    # the shared keys only: each backend module's own extras (the whole rule set again) would make
+    # a large result to ship and parse on every run
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"))
 
 
 if __name__ == "__main__":
