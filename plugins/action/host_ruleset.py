@@ -55,23 +55,24 @@ def _nftables_params(rendering, options):
 APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables": _nftables_params}
 
 
+# Renderer options the task sets from its own options, not through render_options.
+TASK_OPTIONS = ("ingress_policy", "egress_policy", "fqdn_strategy", "wildcard_fallback")
+
+
 def render_for_host(rules, backend, args):
     """``{backend: {params} | {error}}`` for the requested backend, or for every host backend with auto."""
     candidates = HOST_BACKENDS if backend == "auto" else (backend,)
+    accepted = dict((name, renderer_options(name)) for name in candidates)
     wanted = dict(args["render_options"])
-    known = set()
-    for name in candidates:
-        known.update(renderer_options(name))
+    known = set().union(*accepted.values())
     unknown = sorted(set(wanted) - known)
     if unknown:
-        valid = sorted(known - {"fqdn_strategy", "wildcard_fallback", "ingress_policy", "egress_policy"})
         raise AnsibleActionFail("render_options: unknown option(s) %s for backend %s; valid: %s"
-                                % (", ".join(unknown), backend, ", ".join(valid)))
+                                % (", ".join(unknown), backend, ", ".join(sorted(known - set(TASK_OPTIONS)))))
     renderings = {}
     for name in candidates:
-        options = {key: value for key, value in wanted.items() if key in renderer_options(name)}
-        options.update(ingress_policy=args["ingress_policy"], egress_policy=args["egress_policy"],
-                       fqdn_strategy=args["fqdn_strategy"], wildcard_fallback=args["wildcard_fallback"])
+        options = dict((key, value) for key, value in wanted.items() if key in accepted[name])
+        options.update((key, args[key]) for key in TASK_OPTIONS)
         try:
             rendering = render(name, rules, **options)
         except NetreqError as exc:

@@ -86,6 +86,27 @@ def _rich_rules(where, entries, errors):
     return texts, origins
 
 
+# per kind of object: the name pattern, its longest length, what the pattern allows, and the word for one
+_NAME_RULES = {
+    "policies": (_POLICY_NAME_RE, POLICY_NAME_MAX, "letters, digits, _ or -", "policy"),
+    "ipsets": (_IPSET_NAME_RE, IPSET_NAME_MAX, "letters, digits, _, -, : or .", "ipset"),
+}
+
+
+def _check_name(item, kind, index, desired, prefix, errors):
+    """The item's name and where it is (for messages); adds the name's problems to ``errors``."""
+    name = item.get("name") or ""
+    where = "%s[%d] (%s)" % (kind, index, name or "no name")
+    pattern, longest, allowed, word = _NAME_RULES[kind]
+    if not pattern.match(name) or len(name) > longest:
+        errors.append("%s: name must be %s, at most %d characters" % (where, allowed, longest))
+    if not owned(name, prefix):
+        errors.append("%s: name must start with %r (policy_prefix) so the collection owns it" % (where, prefix + "-"))
+    if name in desired[kind]:
+        errors.append("%s: %s %s is listed twice" % (where, word, name))
+    return name, where
+
+
 def desired_state(params):
     """The whole module input checked offline: ``{prefix, state, policies, ipsets, origins}``.
 
@@ -103,14 +124,7 @@ def desired_state(params):
         return desired
     errors = []
     for index, item in enumerate(params.get("policies") or []):
-        name = item.get("name") or ""
-        where = "policies[%d] (%s)" % (index, name or "no name")
-        if not _POLICY_NAME_RE.match(name) or len(name) > POLICY_NAME_MAX:
-            errors.append("%s: name must be letters, digits, _ or -, at most %d characters" % (where, POLICY_NAME_MAX))
-        if not owned(name, prefix):
-            errors.append("%s: name must start with %r (policy_prefix) so the collection owns it" % (where, prefix + "-"))
-        if name in desired["policies"]:
-            errors.append("%s: policy %s is listed twice" % (where, name))
+        name, where = _check_name(item, "policies", index, desired, prefix, errors)
         description = item.get("description")
         if description is not None:
             description = description.strip()
@@ -129,14 +143,7 @@ def desired_state(params):
                                      "ingress_zones": ingress, "egress_zones": egress, "rich_rules": texts, "extras": []}
         desired["origins"][name] = origins
     for index, item in enumerate(params.get("ipsets") or []):
-        name = item.get("name") or ""
-        where = "ipsets[%d] (%s)" % (index, name or "no name")
-        if not _IPSET_NAME_RE.match(name) or len(name) > IPSET_NAME_MAX:
-            errors.append("%s: name must be letters, digits, _, -, : or ., at most %d characters" % (where, IPSET_NAME_MAX))
-        if not owned(name, prefix):
-            errors.append("%s: name must start with %r (policy_prefix) so the collection owns it" % (where, prefix + "-"))
-        if name in desired["ipsets"]:
-            errors.append("%s: ipset %s is listed twice" % (where, name))
+        name, where = _check_name(item, "ipsets", index, desired, prefix, errors)
         set_type, family = item.get("type") or "hash:ip", item.get("family") or "inet"
         if not _IPSET_TYPE_RE.match(set_type):
             errors.append("%s: type must be a hash type such as hash:ip or hash:net, got %r" % (where, set_type))

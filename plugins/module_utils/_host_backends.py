@@ -43,7 +43,6 @@ def _nftables():
 APPLIERS = {"firewalld": _firewalld, "ufw": _ufw, "nftables": _nftables}
 # the order auto detection tries them in
 DETECTION_ORDER = ("firewalld", "ufw", "nftables")
-HOST_BACKENDS = tuple(APPLIERS)
 
 
 def select_backend(requested, runner):

@@ -41,7 +41,7 @@ import difflib
 import os
 import tempfile
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError
+from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError, Plan, diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     RulesetError,
     canonical_table,
@@ -51,7 +51,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     rule_lines,
     validate_ruleset,
 )
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import Plan, diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER
 
 # The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
@@ -105,7 +104,7 @@ class _Live(object):
 
 
 class NftablesApplier(Applier):
-    """validate -> prepare (nft -c, canonical desired) -> read -> plan -> one nft -f -> verify."""
+    """validate -> prepare (namespace load, else nft -c) -> read -> plan -> one nft -f -> verify."""
 
     backend = "nftables"
     _listed = None  # (nft's listing of the desired table, its canonical form) once prepare has it
