@@ -317,17 +317,23 @@ def _check_rule(rule):
         raise NetreqError("rule %s: expires must be null or an ISO 8601 date-time (Rule contract)" % rule_id)
 
 
+class CheckedRules(tuple):
+    """A Rule list that ``check_rules`` has accepted: rendering it for several backends checks it once."""
+
+
 def check_rules(rules):
     """Refuse anything that is not a Rule list as ``compile_rules`` makes it; the renderers rely on this.
 
     Cheap on purpose (no address is parsed here): renderers parse each remote
     entry once when they split it, and refuse entries that are neither an
-    address nor a host name there.
+    address nor a host name there. Returns the rules as ``CheckedRules``.
     """
+    if isinstance(rules, CheckedRules):
+        return rules
     if not isinstance(rules, (list, tuple)):
         raise NetreqError("expected the Rule list produced by netreq.firewall.requirements, got %s" % type(rules).__name__)
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict) or set(rule) != _RULE_KEY_SET:
             raise NetreqError("item %d is not a Rule (expected keys: %s)" % (index, ", ".join(RULE_KEYS)))
         _check_rule(rule)
-    return rules
+    return CheckedRules(rules)
