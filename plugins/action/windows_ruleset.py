@@ -51,9 +51,10 @@ def validate_args(raw):
 def prepare(args):
     """Compile and render for every strategy the host may need, before any remote call.
 
-    Returns ``{strategy: (rendering, desired)}``: with ``windows_dynamic_keyword``
-    both that rendering and the fallback's, so a profile the fallback cannot
-    express fails here, not after the host was read.
+    Returns ``(rules compiled, strategies, {strategy: (rendering, desired) | error text})``.
+    With ``windows_dynamic_keyword`` the fallback is rendered too: an input error
+    fails here, before the host is read; a profile the fallback cannot express
+    fails only on a host that needs the fallback (still before anything is written).
     """
     try:
         rules = compile_selections(args["profiles"])
@@ -71,8 +72,10 @@ def prepare(args):
                                        args["management_ports"], args["management_sources"],
                                        args["network_profiles"])
         except NetreqError as exc:
-            what = "fqdn_fallback=%s" % strategy if len(prepared) else "fqdn_strategy=%s" % strategy
-            raise AnsibleActionFail("%s (%s): %s" % (NAME, what, exc))
+            if not prepared:
+                raise AnsibleActionFail("%s (fqdn_strategy=%s): %s" % (NAME, strategy, exc))
+            prepared[strategy] = str(exc)
+            continue
         prepared[strategy] = (rendering, desired)
     return len(rules), strategies, prepared
 
@@ -81,10 +84,17 @@ def plan_for_host(strategies, prepared, facts):
     """``(strategy used, rendering, desired, state, WindowsPlan)`` from the facts module's ``state``."""
     try:
         state = wp.host_state(facts)
-        strategy = strategies[0]
-        if strategy == DYNAMIC and not state["dynamic_keywords_supported"]:
-            strategy = strategies[1]
-        rendering, desired = prepared[strategy]
+    except NetreqError as exc:
+        raise AnsibleActionFail("%s: %s" % (NAME, exc))
+    strategy = strategies[0]
+    if strategy == DYNAMIC and not state["dynamic_keywords_supported"]:
+        strategy = strategies[1]
+        if isinstance(prepared[strategy], str):
+            raise AnsibleActionFail("%s: the host has no dynamic keyword addresses (Windows 10 21H2 / Server 2022 or "
+                                    "later), and fqdn_fallback=%s cannot express the rules: %s"
+                                    % (NAME, strategy, prepared[strategy]))
+    rendering, desired = prepared[strategy]
+    try:
         planned = wp.make_plan(desired, state)
         wp.validate_operations(planned.operations)
     except NetreqError as exc:
