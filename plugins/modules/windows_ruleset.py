@@ -27,7 +27,7 @@ description:
   - If a cmdlet fails half way, the operations already done are undone on the host, newest first, and the task
     fails listing what was restored.
   - With O(egress_policy=allowlist) the default outbound action of the selected network profiles becomes C(Block)
-    and owned rules keep the host manageable (group C(netreq:windows_management)): WinRM in (O(management_ports)),
+    and owned rules keep the host manageable (group C(netreq:windows_management)), namely WinRM in (O(management_ports)),
     DNS out (TCP and UDP 53), DHCP out (UDP 67) and DHCPv6 out (UDP 547). With O(egress_policy=permissive) the
     default is left as it is, except that a block the collection set (recognised by its DNS rule) is taken back
     to C(NotConfigured).
