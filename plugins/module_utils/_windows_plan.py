@@ -295,8 +295,8 @@ def validate_operations(operations):
             if part and entry is None:
                 continue
             if not isinstance(entry, dict) or entry.get("op") not in OPERATIONS:
-                raise wr.WindowsStateError("operation %d%s: unknown op %r" % (index, part, (entry or {}).get("op")
-                                                                            if isinstance(entry, dict) else entry))
+                shown = entry.get("op") if isinstance(entry, dict) else entry
+                raise wr.WindowsStateError("operation %d%s: unknown op %r" % (index, part, shown))
             allowed = OPERATIONS[entry["op"]][1]
             for key, value in (entry.get("params") or {}).items():
                 if key not in allowed:
