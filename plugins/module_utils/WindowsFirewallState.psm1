@@ -40,10 +40,14 @@ Function Get-NetreqFirewallState {
     foreach ($rule in $owned) {
         $port = $portFilters[$rule.InstanceID]
         $address = $addressFilters[$rule.InstanceID]
+        # Where a Windows version has the keywords (rule or address filter), read them from there.
         $keywords = @()
-        if ($rule.PSObject.Properties.Name -contains 'RemoteDynamicKeywordAddresses') {
-            $keywords = @($rule.RemoteDynamicKeywordAddresses | Where-Object { $_ })
+        foreach ($source in @($rule, $address)) {
+            if ($null -ne $source -and $source.PSObject.Properties.Name -contains 'RemoteDynamicKeywordAddresses') {
+                $keywords += @($source.RemoteDynamicKeywordAddresses | Where-Object { $_ })
+            }
         }
+        $keywords = @($keywords | Select-Object -Unique)
         $rules.Add([ordered]@{
                 Name = $rule.Name
                 DisplayName = $rule.DisplayName
