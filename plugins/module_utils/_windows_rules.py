@@ -250,6 +250,8 @@ def describe(rule):
         parts.append("disabled")
     if rule.get("LocalAddress"):
         parts.append("local address %s" % ",".join(rule["LocalAddress"]))
+    if rule.get("Description"):
+        parts.append("(%s)" % rule["Description"])
     return "%s: %s" % (rule["Name"], " ".join(parts))
 
 

@@ -95,7 +95,8 @@ def test_changed_port_is_an_update_whose_undo_restores_the_old_values():
     assert step["params"]["RemotePort"] == ["443"]
     assert step["undo"]["op"] == "set_rule" and step["undo"]["params"]["RemotePort"] == ["8443"]
     assert planned.plan.removed == [
-        "netreq:lab:out_https: outbound allow TCP local port Any remote port 8443 remote 198.51.100.0/24,2001:db8:10::/48 profiles Domain,Private,Public"]
+        "netreq:lab:out_https: outbound allow TCP local port Any remote port 8443 remote 198.51.100.0/24,2001:db8:10::/48 profiles Domain,Private,Public "
+        "(HTTPS to the lab servers)"]
     assert planned.plan.unchanged == 2
 
 
@@ -245,3 +246,27 @@ def test_addresses_in_windows_forms_compare_equal():
     assert wr.address("h", "f", "203.0.113.10/255.255.255.255") == "203.0.113.10"
     assert wr.address("h", "f", "2001:db8::1/128") == "2001:db8::1"
     assert wr.address("h", "f", "LocalSubnet") == "LocalSubnet"
+
+
+def test_icmp_rules_compare_in_windows_forms():
+    profile = fixture("lab_profile.yml")
+    profile["requirements"] = [{"id": "out_ping", "component": "agent", "direction": "egress", "protocols": "icmp",
+                                "remote": ["198.51.100.1", "2001:db8::1"], "description": "Ping", "source": "L4: lab"}]
+    desired, planned = plan(fixture("host_fresh.json"), profile=profile)
+    assert ops(planned) == [("new_rule", "netreq:lab:out_ping"), ("new_rule", "netreq:lab:out_ping/ipv6")]
+    assert planned.operations[0]["params"]["IcmpType"] == ["Any"] and "RemotePort" not in planned.operations[0]["params"]
+    host = fixture("host_fresh.json")
+    for name, protocol, remote in (("netreq:lab:out_ping", "1", "198.51.100.1"), ("netreq:lab:out_ping/ipv6", "ICMPv6", "2001:db8::1")):
+        host["rules"].append({"Name": name, "DisplayName": name, "Group": "netreq:lab", "Description": "Ping",
+                              "Enabled": "True", "Direction": "Outbound", "Action": "Allow", "Profile": "Any",
+                              "PortFilter": {"Protocol": protocol, "LocalPort": "Any", "RemotePort": "Any", "IcmpType": "Any"},
+                              "AddressFilter": {"LocalAddress": "Any", "RemoteAddress": remote}})
+    assert wp.make_plan(desired, wp.host_state(host)).operations == []
+
+
+def test_description_only_change_shows_in_the_plan():
+    facts = fixture("host_applied.json")
+    facts["rules"][1]["Description"] = "edited by hand"
+    _desired, planned = plan(facts)
+    assert ops(planned) == [("set_rule", "netreq:lab:in_pcoip")]
+    assert planned.plan.removed[0].endswith("(edited by hand)") and planned.plan.added[0].endswith("(PCoIP from the lab client)")
