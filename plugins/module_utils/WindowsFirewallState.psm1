@@ -25,6 +25,12 @@ Function Get-NetreqFirewallState {
     $owned = @($allRules | Where-Object {
             $null -ne $_.Group -and $_.Group.StartsWith($GroupPrefix, [System.StringComparison]::OrdinalIgnoreCase)
         })
+    # Rules of another group whose Name is in the collection's form: listed (as foreign) so the
+    # controller refuses to create a rule whose Name is taken, instead of failing half way.
+    $lookalikes = @($allRules | Where-Object {
+            $_.Name.StartsWith($GroupPrefix, [System.StringComparison]::OrdinalIgnoreCase) -and
+            -not ($null -ne $_.Group -and $_.Group.StartsWith($GroupPrefix, [System.StringComparison]::OrdinalIgnoreCase))
+        })
     $portFilters = @{}
     $addressFilters = @{}
     if ($owned.Count -gt 0) {
@@ -71,6 +77,10 @@ Function Get-NetreqFirewallState {
             })
     }
 
+    foreach ($rule in $lookalikes) {
+        $rules.Add([ordered]@{ Name = $rule.Name; DisplayName = $rule.DisplayName; Group = $rule.Group })
+    }
+
     $profiles = [System.Collections.Generic.List[object]]@()
     foreach ($profile in @(Get-NetFirewallProfile -PolicyStore $store -ErrorAction Stop)) {
         $profiles.Add([ordered]@{
@@ -95,7 +105,7 @@ Function Get-NetreqFirewallState {
 
     [ordered]@{
         rules = $rules
-        foreign_rule_count = $allRules.Count - $owned.Count
+        foreign_rule_count = $allRules.Count - $owned.Count - $lookalikes.Count
         profiles = $profiles
         dynamic_keywords_supported = $supported
         dynamic_keywords = $keywordList

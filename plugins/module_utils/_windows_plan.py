@@ -117,10 +117,13 @@ def host_state(facts):
     if not isinstance(facts, dict):
         raise wr.WindowsStateError("the host's firewall state is not an object")
     rules = {}
+    taken = {}
     foreign = int(facts.get("foreign_rule_count") or 0)
     for entry in wr.as_list(facts.get("rules")):
         if not wr.owned((entry or {}).get("Group") if isinstance(entry, dict) else None):
             foreign += 1  # a foreign rule is never compared, changed or removed
+            if isinstance(entry, dict) and entry.get("Name"):
+                taken[str(entry["Name"]).lower()] = entry.get("Group")
             continue
         rule = wr.from_host(entry)
         rules[rule["Name"].lower()] = rule
@@ -138,7 +141,7 @@ def host_state(facts):
             raise wr.WindowsStateError("host dynamic keyword entry %r: field Id is missing" % (entry,))
         keywords[str(entry["Id"]).lower()] = {"Id": str(entry["Id"]).lower(), "Keyword": str(entry.get("Keyword") or ""),
                                               "AutoResolve": bool(entry.get("AutoResolve"))}
-    return {"rules": rules, "foreign": foreign, "profiles": profiles, "keywords": keywords,
+    return {"rules": rules, "foreign": foreign, "taken": taken, "profiles": profiles, "keywords": keywords,
             "dynamic_keywords_supported": bool(facts.get("dynamic_keywords_supported"))}
 
 
@@ -224,6 +227,10 @@ def make_plan(desired, state):
     if desired["keywords"] and not state["dynamic_keywords_supported"]:
         raise wr.WindowsStateError("the rendering uses dynamic keywords but the host does not support them "
                                    "(Windows 10 21H2 / Server 2022 or later): render with another fqdn_strategy")
+    for rule in desired["rules"]:
+        if rule["Name"].lower() in state["taken"]:
+            raise wr.WindowsStateError("rule %s: a rule the collection does not own (group %r) already has this Name "
+                                       "on the host; rename or remove it" % (rule["Name"], state["taken"][rule["Name"].lower()]))
     added, removed, unchanged = [], [], 0
     rule_ops, remove_ops = [], []
     wanted = {}

@@ -61,11 +61,13 @@ state:
         - The owned rules, each with C(Name), C(DisplayName), C(Group), C(Description), C(Enabled), C(Direction),
           C(Action), C(Profile), C(PortFilter) (C(Protocol), C(LocalPort), C(RemotePort), C(IcmpType)),
           C(AddressFilter) (C(LocalAddress), C(RemoteAddress)) and C(RemoteDynamicKeywordAddresses).
+        - Also, with only C(Name), C(DisplayName) and C(Group), the rules of other groups whose C(Name) starts with
+          O(group_prefix), so the controller can refuse to create a rule whose name is taken.
       type: list
       elements: dict
       returned: success
     foreign_rule_count:
-      description: The number of rules in the store that the collection does not own.
+      description: The number of other rules in the store (not owned, not listed in RV(state.rules)).
       type: int
       returned: success
       sample: 412

@@ -270,3 +270,10 @@ def test_description_only_change_shows_in_the_plan():
     _desired, planned = plan(facts)
     assert ops(planned) == [("set_rule", "netreq:lab:in_pcoip")]
     assert planned.plan.removed[0].endswith("(edited by hand)") and planned.plan.added[0].endswith("(PCoIP from the lab client)")
+
+
+def test_a_foreign_rule_holding_an_owned_name_is_refused_before_any_write():
+    facts = fixture("host_fresh.json")
+    facts["rules"].append({"Name": "netreq:lab:in_pcoip", "DisplayName": "PCoIP", "Group": "Line of business"})
+    with pytest.raises(wr.WindowsStateError, match="rule netreq:lab:in_pcoip: a rule the collection does not own"):
+        plan(facts)
