@@ -1,7 +1,8 @@
 """The PowerShell side as text: thin, data-only, and in step with the Python plan.
 
 PowerShell cannot run where these tests run (no pwsh package in the
-registries reachable here), so the scripts are checked as text, and the
+registries reachable here), so the scripts are checked as text (and parsed:
+test_windows_powershell_parse.py), and the
 operations they receive are a golden file (fixtures/ops_lab_fresh_allowlist.json)
 reviewed against Microsoft's documented cmdlet parameters.
 Regenerate it with NETREQ_UPDATE_GOLDEN=1 and review the diff.
