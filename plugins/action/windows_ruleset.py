@@ -57,7 +57,8 @@ def prepare(args):
     fails only on a host that needs the fallback (still before anything is written).
     """
     try:
-        rules = compile_selections(args["profiles"])
+        # an empty list is a selection too: the host then holds none of the collection's rules
+        rules = compile_selections(args["profiles"]) if args["profiles"] else []
     except NetreqError as exc:
         raise AnsibleActionFail("%s: %s" % (NAME, exc))
     strategies = [args["fqdn_strategy"]]

@@ -39,6 +39,7 @@ options:
       - The profile selections to apply, C({profile, component, params, enable, expires}) as for the
         P(netreq.firewall.requirements#filter) filter. All of a host's selections go in one call, since the call
         owns the collection's whole rule set on the host.
+      - An empty list removes every rule the collection owns on the host (and takes back a block it set).
     type: list
     elements: dict
     required: true

@@ -143,3 +143,13 @@ def test_read_back_that_differs_from_the_plan_fails():
     desired = windows_ruleset.wp.desired_state({"rules": [], "keyword_rules": [], "dynamic_keywords": []})
     result = windows_ruleset.apply_outcome({"changed": True}, {"changed": True, "after": fixture("host_applied.json")}, desired)
     assert result["failed"] and "differ from the plan" in result["msg"]
+
+
+def test_an_empty_selection_removes_every_owned_rule_and_the_block():
+    host = FakeHost(fixture("host_applied.json"))
+    Action(lab(egress_policy="allowlist"), host).run(task_vars={})
+    result = Action({"profiles": [], "fqdn_strategy": "reject"}, host).run(task_vars={})
+    assert result["plan"]["action"] == "delete" and not result.get("failed")
+    assert [rule["Group"] for rule in host.facts["rules"]] == ["Line of business"]
+    assert {profile["DefaultOutboundAction"] for profile in host.facts["profiles"]} == {"NotConfigured"}
+    assert host.facts["dynamic_keywords"] == []
