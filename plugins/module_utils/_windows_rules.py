@@ -134,11 +134,26 @@ def address(where, field, item):
     return network.with_prefixlen
 
 
+def _range(text):
+    """``first-last`` as the networks that cover it exactly, or None when it is not an address range."""
+    first, sep, last = text.partition("-")
+    if not sep:
+        return None
+    try:
+        low, high = ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
+        return [address("", "", str(net)) for net in ipaddress.summarize_address_range(low, high)]
+    except (ValueError, TypeError):
+        return None
+
+
 def _addresses(where, field, value):
     items = []
     for item in as_list(value):
         items.extend(part for part in str(item).split(",") if part.strip())
-    result = [address(where, field, item) for item in items]
+    result = []
+    for item in items:
+        # Windows may show a subnet as the range it covers; both sides then list the same networks
+        result.extend(_range(str(item).strip()) or [address(where, field, item)])
     if not result or ANY in result:
         return [ANY]
     return sorted(set(result), key=_address_key)

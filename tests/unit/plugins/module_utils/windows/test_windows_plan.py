@@ -248,6 +248,16 @@ def test_addresses_in_windows_forms_compare_equal():
     assert wr.address("h", "f", "LocalSubnet") == "LocalSubnet"
 
 
+def test_an_address_range_compares_equal_to_the_networks_it_covers():
+    facts = fixture("host_applied.json")
+    facts["rules"][0]["AddressFilter"]["RemoteAddress"] = ["198.51.100.0-198.51.100.255", "2001:db8:10::/48"]
+    _desired, planned = plan(facts)
+    assert planned.operations == []
+    facts["rules"][0]["AddressFilter"]["RemoteAddress"] = ["198.51.100.0-198.51.100.254", "2001:db8:10::/48"]
+    _desired, planned = plan(facts)
+    assert ops(planned) == [("set_rule", "netreq:lab:out_https")]
+
+
 def test_icmp_rules_compare_in_windows_forms():
     profile = fixture("lab_profile.yml")
     profile["requirements"] = [{"id": "out_ping", "component": "agent", "direction": "egress", "protocols": "icmp",
