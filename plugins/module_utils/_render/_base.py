@@ -226,8 +226,12 @@ class RenderContext:
         self.proxy_allowlist = []
         self.resolve_sets = []
 
+    # what each way out costs, so the hint never offers opening a port to everyone without saying so
+    _STRATEGY_NOTES = {"any_address": " (opens the ports to every address)"}
+
     def _fix_hint(self):
-        return " or ".join("fqdn_strategy=%s" % strategy for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
+        return " or ".join("fqdn_strategy=%s%s" % (strategy, self._STRATEGY_NOTES.get(strategy, ""))
+                           for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
 
     def plan_remote(self, rule):
         planned = PlannedRemote()
