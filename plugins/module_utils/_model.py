@@ -354,5 +354,10 @@ def check_rules(rules):
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict) or set(rule) != _RULE_KEY_SET:
             raise NetreqError("item %d is not a Rule (expected keys: %s)" % (index, ", ".join(RULE_KEYS)))
-        _check_rule(rule)
+        try:
+            _check_rule(rule)
+        except NetreqError as exc:
+            if not isinstance(rule["profile"], str):
+                raise
+            raise NetreqError("profile %s, %s" % (rule["profile"], exc))
     return CheckedRules(rules)

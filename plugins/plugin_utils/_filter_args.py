@@ -61,10 +61,14 @@ def bind_filter_args(name, documentation, positional=(), keywords=None):
     spec = _argument_spec(documentation)
     order = list(spec)
     keywords = dict(keywords or {})
+    if positional and not order:
+        raise AnsibleFilterError("%s: takes no arguments besides its input, got %d" % (name, len(positional)))
     if len(positional) > len(order):
         raise AnsibleFilterError("%s: takes at most %d arguments after the input (%s), got %d"
                                  % (name, len(order), ", ".join(order), len(positional)))
     unknown = sorted(set(keywords) - set(order))
+    if unknown and not order:
+        raise AnsibleFilterError("%s: takes no arguments besides its input, got %s" % (name, ", ".join(unknown)))
     if unknown:
         raise AnsibleFilterError("%s: unknown argument %s%s; the arguments are %s"
                                  % (name, unknown[0], did_you_mean(unknown[0], order), ", ".join(order)))
