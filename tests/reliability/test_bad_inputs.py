@@ -1,7 +1,7 @@
 """Every case of bad_inputs.yml fails at its entry point with a message holding its expected fragments.
 
 The cases run through the real entry points (filters, templates, modules,
-playbooks; see bad_inputs.py) once per session; each case is then one test.
+playbooks; see bad_inputs.py) once per session (conftest.py); each case is then one test.
 """
 
 import os
@@ -16,11 +16,6 @@ import bad_inputs  # noqa: E402  pylint: disable=wrong-import-position
 CASES = bad_inputs.load_cases()
 
 
-@pytest.fixture(scope="module")
-def messages():
-    return bad_inputs.run_cases(CASES)
-
-
 def test_the_table_covers_every_entry_point():
     assert len(CASES) >= 50
     assert {case["entry"] for case in CASES} == {"filter", "template", "module", "playbook"}
@@ -28,8 +23,8 @@ def test_the_table_covers_every_entry_point():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_bad_input_is_refused_with_a_message_naming_it(case, messages):
-    message = messages[case["id"]]
+def test_bad_input_is_refused_with_a_message_naming_it(case, bad_input_messages):
+    message = bad_input_messages[case["id"]]
     assert message is not None, "%s: the input was accepted" % case["id"]
     assert not message.startswith("UNHANDLED"), message
     for fragment in case["expect"]:
