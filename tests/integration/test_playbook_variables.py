@@ -30,3 +30,18 @@ def test_the_role_documents_every_default():
     assert defaults <= documented, sorted(defaults - documented)
     role_vars = {name for name in load("roles", "host_firewall", "vars", "main.yml") if name.startswith("host_firewall_")}
     assert not role_vars, "role vars must be internal (__host_firewall_*): %s" % sorted(role_vars)
+
+
+def test_each_apply_playbook_knows_the_variables_of_its_prefix():
+    import glob
+    import re
+
+    for path in sorted(glob.glob(os.path.join(REPO, "playbooks", "apply_*.yml"))):
+        play = load("playbooks", os.path.basename(path))[0]
+        check = next(task for task in play["pre_tasks"] if task.get("ansible.builtin.import_tasks") == "tasks/check_variables.yml")
+        prefix, known = check["vars"]["__check_prefix"], check["vars"]["__check_known"]
+        with open(path, encoding="utf-8") as stream:
+            # comments, host patterns and profiles name groups and profiles (cas_connectors, pdq_connect)
+            code = "".join(line for line in stream if not line.lstrip().startswith(("#", "hosts:", "- profile:")))
+        used = set(re.findall(r"\b%s[a-z0-9_]+" % re.escape(prefix), code))
+        assert used and used <= set(known), (os.path.basename(path), sorted(used - set(known)))
