@@ -156,6 +156,9 @@ step_molecule() {
         echo "run: no Molecule scenarios in extensions/molecule/ (no */molecule.yml): skipped"
         return 77
     fi
+    # The fault scenarios write one record per injected fault; records of an
+    # earlier run must not reach docs/reliability.md (step reliability).
+    rm -rf "$REPO/.build/reliability/faults"
     # Molecule reads extensions/molecule/config.yml only when run from the
     # collection root (the directory holding galaxy.yml).
     molecule test --all
