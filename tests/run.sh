@@ -6,9 +6,12 @@
 #   sanity        ansible-test sanity --python 3.11, on a copy of the working tree
 #                 (without pwsh: validate-modules on the Python modules only, see step_sanity)
 #   ansible-lint  ansible-lint with the production profile (.ansible-lint)
-#   pytest        pytest on tests/unit, tests/golden, tests/contract and tests/integration
+#   pytest        pytest on tests/unit, tests/golden, tests/contract, tests/integration and tests/reliability
 #                 (those that exist), after installing the nft CLI for syntax checks
 #   molecule      molecule test --all, when extensions/molecule/ holds scenarios
+#   reliability   docs/reliability.md is fresh: regenerated from the bad-input cases and the
+#                 fault records the molecule step wrote (.build/reliability/faults/); without
+#                 fault records only its bad-input section can be checked, and the step says so
 #
 # `bash tests/run.sh sanity pytest` runs only the named steps, in the order above.
 # Works from any directory; sets up .venv through tests/setup.sh first.
@@ -29,7 +32,7 @@ if [ ! -t 1 ]; then
     export NO_COLOR=1
 fi
 
-ALL_STEPS=(changelog sanity ansible-lint pytest molecule)
+ALL_STEPS=(changelog sanity ansible-lint pytest molecule reliability)
 SANITY_PYTHON="${NETREQ_SANITY_PYTHON:-3.11}"
 
 header() {
@@ -148,7 +151,7 @@ step_pytest() {
     local dir rc
     local -a dirs=()
     ensure_nft_cli
-    for dir in tests/unit tests/golden tests/contract tests/integration; do
+    for dir in tests/unit tests/golden tests/contract tests/integration tests/reliability; do
         [ -d "$dir" ] && dirs+=("$dir")
     done
     if [ "${#dirs[@]}" -eq 0 ]; then
@@ -172,9 +175,19 @@ step_molecule() {
         echo "run: no Molecule scenarios in extensions/molecule/ (no */molecule.yml): skipped"
         return 77
     fi
+    # The fault scenarios write one record per injected fault; records of an
+    # earlier run must not reach docs/reliability.md (step reliability).
+    rm -rf "$REPO/.build/reliability/faults"
     # Molecule reads extensions/molecule/config.yml only when run from the
     # collection root (the directory holding galaxy.yml).
     molecule test --all
+}
+
+# Regenerates the report in memory and compares it with the committed file
+# (the tool prints the difference); fails when it is stale or when a fault
+# record says a fault left the host half-applied.
+step_reliability() {
+    python tests/tools/reliability_report.py --check
 }
 
 # ---------------------------------------------------------------- driver

@@ -151,7 +151,7 @@ def split_remote(rule):
     try:
         is_any, ipv4, ipv6, fqdns, wildcards = _split_remote(tuple(rule["remote"]))
     except ValueError as exc:
-        raise NetreqError("rule %s: %s" % (rule["id"], exc))
+        raise NetreqError("profile %s, rule %s, field remote: %s" % (rule["profile"], rule["id"], exc))
     return is_any, list(ipv4), list(ipv6), list(fqdns), list(wildcards)
 
 
@@ -165,7 +165,9 @@ def _split_remote(remote):
             continue
         try:
             networks.append(addr.parse_network(item))
-        except ValueError:
+        except ValueError as address_error:
+            if addr.looks_numeric(item):  # meant as an address: say what is wrong with it, not that it is no host name
+                raise address_error
             try:
                 addr.parse_hostname(item, allow_wildcard=True)
             except ValueError as exc:
@@ -226,8 +228,12 @@ class RenderContext:
         self.proxy_allowlist = []
         self.resolve_sets = []
 
+    # what each way out costs, so the hint never offers opening a port to everyone without saying so
+    _STRATEGY_NOTES = {"any_address": " (opens the ports to every address)"}
+
     def _fix_hint(self):
-        return " or ".join("fqdn_strategy=%s" % strategy for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
+        return " or ".join("fqdn_strategy=%s%s" % (strategy, self._STRATEGY_NOTES.get(strategy, ""))
+                           for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
 
     def plan_remote(self, rule):
         planned = PlannedRemote()
