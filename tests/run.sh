@@ -2,12 +2,16 @@
 # The whole test suite of the netreq.firewall collection (README: `bash tests/run.sh`).
 #
 # Steps, in order (all run; the script exits non-zero if any of them fails):
-#   changelog     antsibull-changelog lint
+#   changelog     antsibull-changelog lint, then a release of the pending fragments in a
+#                 temporary copy that fails on duplicate entries (tests/tools/changelog_dry_run.py)
 #   sanity        ansible-test sanity --python 3.11, on a copy of the working tree
 #   ansible-lint  ansible-lint with the production profile (.ansible-lint)
 #   pytest        pytest on tests/unit, tests/golden, tests/contract and tests/integration
 #                 (those that exist), after installing the nft CLI for syntax checks
 #   molecule      molecule test --all, when extensions/molecule/ holds scenarios
+#   versions      ansible-test sanity and the unit tests once more with each older
+#                 supported ansible-core (tests/versions/requirements-<version>.txt, one
+#                 virtual environment each in .venv-core-<version>); 2.19 is the main .venv
 #
 # `bash tests/run.sh sanity pytest` runs only the named steps, in the order above.
 # Works from any directory; sets up .venv through tests/setup.sh first.
@@ -28,7 +32,7 @@ if [ ! -t 1 ]; then
     export NO_COLOR=1
 fi
 
-ALL_STEPS=(changelog sanity ansible-lint pytest molecule)
+ALL_STEPS=(changelog sanity ansible-lint pytest molecule versions)
 SANITY_PYTHON="${NETREQ_SANITY_PYTHON:-3.11}"
 
 header() {
@@ -39,16 +43,19 @@ header() {
 # Each step returns 0 (passed), 1 (failed) or 77 (skipped, nothing to test).
 
 step_changelog() {
-    antsibull-changelog lint
+    antsibull-changelog lint || return 1
+    python tests/tools/changelog_dry_run.py
 }
 
 # ansible-test bootstraps pip in each sanity venv with a get-pip script that it
 # downloads once into ~/.ansible/test/cache/get_pip_<version>.py. Where that
 # download is impossible, seed the cache with tests/sanity/get_pip_standin.py;
 # a cached script (real or stand-in) is never replaced.
+# The first argument is the Python of the ansible-test to seed for (default: python);
+# each ansible-core release may bootstrap another pip version.
 seed_get_pip_cache() {
-    local pip_version cache
-    pip_version="$(python - <<'PY'
+    local pip_version cache python="${1:-python}"
+    pip_version="$("$python" - <<'PY'
 import types
 from ansible_test._internal import python_requirements
 print(python_requirements.get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"])
@@ -156,6 +163,55 @@ step_molecule() {
     # Molecule reads extensions/molecule/config.yml only when run from the
     # collection root (the directory holding galaxy.yml).
     molecule test --all
+}
+
+# One virtual environment per older ansible-core, pinned by
+# tests/versions/requirements-<version>.txt, installed again only when that
+# file changed (stamp inside the venv, as tests/setup.sh does for .venv).
+ensure_version_venv() {
+    local version="$1" venv="$REPO/.venv-core-$1" req="$REPO/tests/versions/requirements-$1.txt"
+    local stamp want
+    stamp="$venv/.netreq-requirements.sha256"
+    if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        # the supported controller Python of every listed ansible-core
+        command -v python3.11 >/dev/null 2>&1 || { echo "run: python3.11 not found"; return 1; }
+        rm -rf "$venv" && python3.11 -m venv "$venv" || return 1
+    fi
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ "$want" != "$(cat "$stamp" 2>/dev/null)" ]; then
+        echo "run: pip install -r tests/versions/requirements-$version.txt into .venv-core-$version"
+        "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$req" || return 1
+        printf '%s\n' "$want" > "$stamp" || return 1
+    fi
+}
+
+step_versions() {
+    local req version venv rc=0
+    local dest="$REPO/.build/sanity/ansible_collections/netreq/firewall"
+    local -a versions=()
+    for req in "$REPO"/tests/versions/requirements-*.txt; do
+        [ -f "$req" ] || continue
+        version="${req##*/requirements-}"
+        versions+=("${version%.txt}")
+    done
+    if [ "${#versions[@]}" -eq 0 ]; then
+        echo "run: no tests/versions/requirements-*.txt: nothing to test"
+        return 1
+    fi
+    stage_sanity_tree "$dest" || return 1
+    for version in "${versions[@]}"; do
+        venv="$REPO/.venv-core-$version"
+        echo "run: ansible-core $version"
+        ensure_version_venv "$version" || { echo "run: ansible-core $version: environment FAILED"; rc=1; continue; }
+        seed_get_pip_cache "$venv/bin/python" || { rc=1; continue; }
+        (cd "$dest" && env -u ANSIBLE_COLLECTIONS_PATH PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" \
+            ansible-test sanity --python "$SANITY_PYTHON") ||
+            { echo "run: ansible-core $version: sanity FAILED"; rc=1; }
+        env -u ANSIBLE_COLLECTIONS_PATH PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" \
+            "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit ||
+            { echo "run: ansible-core $version: unit tests FAILED"; rc=1; }
+    done
+    return "$rc"
 }
 
 # ---------------------------------------------------------------- driver
