@@ -9,6 +9,12 @@
 #   pytest        pytest on tests/unit, tests/golden, tests/contract and tests/integration
 #                 (those that exist), after installing the nft CLI for syntax checks
 #   molecule      molecule test --all, when extensions/molecule/ holds scenarios
+#   docs          antsibull-docs lints the extra docs (docs/docsite/) and the plugin docs, then
+#                 builds the collection's HTML site into .build/docs/build/html with Sphinx,
+#                 warnings failing the build
+#   ee            build the collection tarball and install it (as the README says), check
+#                 that ansible-builder reads meta/execution-environment.yml (introspect), and
+#                 let ansible-builder create a build context from tests/ee/execution-environment.yml
 #   versions      ansible-test sanity and the unit tests once more with each older
 #                 supported ansible-core (tests/versions/requirements-<version>.txt, one
 #                 virtual environment each in .venv-core-<version>); 2.19 is the main .venv
@@ -32,7 +38,7 @@ if [ ! -t 1 ]; then
     export NO_COLOR=1
 fi
 
-ALL_STEPS=(changelog sanity ansible-lint pytest molecule versions)
+ALL_STEPS=(changelog sanity ansible-lint pytest molecule docs ee versions)
 SANITY_PYTHON="${NETREQ_SANITY_PYTHON:-3.11}"
 
 header() {
@@ -163,6 +169,44 @@ step_molecule() {
     # Molecule reads extensions/molecule/config.yml only when run from the
     # collection root (the directory holding galaxy.yml).
     molecule test --all
+}
+
+# The docs site, as antsibull-docs sphinx-init lays it out, built offline:
+# intersphinx reads a local inventory of the Ansible docsite labels the pages
+# link to (tests/tools/docs_offline_inventory.py) instead of downloading one.
+step_docs() {
+    local out="$REPO/.build/docs"
+    antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
+        --validate-collection-refs self "$REPO" || return 1
+    rm -rf "$out" && mkdir -p -m 755 "$out" || return 1
+    antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+        --project netreq.firewall --copyright "netreq.firewall contributors" \
+        --title netreq.firewall --html-short-title netreq.firewall \
+        --dest-dir "$out" netreq.firewall >/dev/null || return 1
+    python tests/tools/docs_offline_inventory.py "$out/ansible_devel_offline.inv" || return 1
+    printf '%s\n' "" "# tests/run.sh docs: offline, with a local inventory of the Ansible docsite labels" \
+        "intersphinx_mapping = {'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '$out/ansible_devel_offline.inv')}" \
+        >> "$out/conf.py" || return 1
+    mkdir -p -m 755 "$out/rst" || return 1
+    antsibull-docs --config-file "$out/antsibull-docs.cfg" collection --cleanup everything --fail-on-error \
+        --use-current --squash-hierarchy --dest-dir "$out/rst" netreq.firewall >/dev/null || return 1
+    sphinx-build -M html "$out/rst" "$out/build" -c "$out" -W --keep-going -q || return 1
+    echo "run: docs site in $out/build/html/index.html"
+}
+
+# ansible-builder only writes the build context here (no container runtime is
+# needed or used, no image is pulled).
+step_ee() {
+    local out="$REPO/.build/ee" tarball
+    rm -rf "$out" && mkdir -p "$out/dist" || return 1
+    # the README's install from a built tarball
+    ansible-galaxy collection build --force --output-path "$out/dist" "$REPO" >/dev/null || return 1
+    tarball="$(ls "$out"/dist/netreq-firewall-*.tar.gz)" || return 1
+    ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-galaxy collection install --offline -p "$out/collections" "$tarball" >/dev/null || return 1
+    cp "$tarball" "$out/dist/netreq-firewall.tar.gz" || return 1
+    ansible-builder introspect "$out/collections" || return 1
+    ansible-builder create --file tests/ee/execution-environment.yml --context "$out/context" -v 1 >/dev/null || return 1
+    python tests/tools/check_ee_context.py "$out/collections" "$out/context"
 }
 
 # One virtual environment per older ansible-core, pinned by
