@@ -87,7 +87,8 @@ PY
 # the working tree) into a fresh tree with its own .git.
 stage_sanity_tree() {
     local dest="$1" path
-    rm -rf "$REPO/.build/sanity" || return 1
+    # the tree above ansible_collections/, e.g. .build/sanity
+    rm -rf "${dest%/ansible_collections/*}" || return 1
     mkdir -p "$dest" || return 1
     git -C "$REPO" ls-files -z --cached --others --exclude-standard |
         while IFS= read -r -d '' path; do
@@ -231,7 +232,8 @@ ensure_version_venv() {
 
 step_versions() {
     local req version venv rc=0
-    local dest="$REPO/.build/sanity/ansible_collections/netreq/firewall"
+    # its own copy: the sanity step may run at the same time and restages .build/sanity
+    local dest="$REPO/.build/sanity-versions/ansible_collections/netreq/firewall"
     local -a versions=()
     for req in "$REPO"/tests/versions/requirements-*.txt; do
         [ -f "$req" ] || continue
