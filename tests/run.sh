@@ -204,6 +204,10 @@ step_ee() {
     ansible-galaxy collection build --force --output-path "$out/dist" "$REPO" >/dev/null || return 1
     tarball="$(ls "$out"/dist/netreq-firewall-*.tar.gz)" || return 1
     ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-galaxy collection install --offline -p "$out/collections" "$tarball" >/dev/null || return 1
+    # installed, it is found by its name alone (README, Install)
+    (cd "$out" && ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc -t filter netreq.firewall.requirements >/dev/null &&
+        ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-playbook --syntax-check netreq.firewall.plan >/dev/null) ||
+        { echo "run: the installed collection is not usable by its name"; return 1; }
     cp "$tarball" "$out/dist/netreq-firewall.tar.gz" || return 1
     ansible-builder introspect "$out/collections" || return 1
     ansible-builder create --file tests/ee/execution-environment.yml --context "$out/context" -v 1 >/dev/null || return 1
