@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Controller half of netreq.firewall.host_ruleset: compile and render here, apply in one remote call.
 
 Compiling and rendering need netaddr and the catalog, which live on the
@@ -22,7 +23,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
-from ansible_collections.netreq.firewall.plugins.module_utils._render import backends_with, render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with, render, renderer_options
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
 
 # The Linux host backends, from the renderers' capabilities; the host side detects among the same ones.

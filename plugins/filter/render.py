@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ options:
         C(windows_dynamic_keyword), choose C(any_address) or C(proxy) for them, or the render fails.
     type: str
     choices: [any_address, proxy]
+  unsupported:
+    description:
+      - What to do when the backend cannot express a rule as asked (for example host names with
+        O(fqdn_strategy=reject), or ICMP on C(ufw)).
+      - C(fail) (the default) fails naming the rule and the option that would fix it.
+      - C(skip) renders nothing for this backend and returns C(skipped=true) with every rule it cannot
+        express in C(unsupported), so a plan over several backends can report them instead of stopping.
+        Other errors (bad options, an invalid rule) still fail.
+    type: str
+    default: fail
+    choices: [fail, skip]
   options:
     description:
       - Backend-specific options, for example C(table_name) and C(egress_policy) for nftables,
@@ -103,13 +115,40 @@ _value:
       description: Host names the applier resolves into named sets or dynamic keywords.
       type: list
       elements: dict
+    skipped:
+      description: True when O(unsupported=skip) and the backend cannot express a rule; nothing was rendered.
+      type: bool
+      returned: when skipped
+      sample: true
+    unsupported:
+      description: With C(skipped), each rule the backend cannot express, with the reason and the fix.
+      type: list
+      elements: dict
+      returned: when skipped
+      sample: [{"rule": "agent_wss", "reason": "hostnames app.pdq.com cannot be matched by a packet filter",
+                "fix": "fqdn_strategy=any_address or fqdn_strategy=proxy"}]
 """
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._render import render as render_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render as render_rules
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
+
+
+def _skipped(backend, rules, backend_options):
+    """The C(unsupported=skip) result: every rule the backend rejects, each rendered alone to find them all."""
+    unsupported = []
+    for rule in rules:
+        try:
+            render_rules(backend, [rule], **backend_options)
+        except UnsupportedRuleError as exc:
+            unsupported.append({"rule": exc.rule_id, "reason": exc.reason, "fix": exc.fix})
+    return {
+        "backend": backend, "fqdn_strategy": backend_options["fqdn_strategy"],
+        "wildcard_fallback": backend_options["wildcard_fallback"], "skipped": True, "unsupported": unsupported,
+        "widenings": [], "proxy_allowlist": [], "resolve_sets": [],
+    }
 
 
 def render(rules, *positional, **keywords):
@@ -117,11 +156,17 @@ def render(rules, *positional, **keywords):
     arguments = bind_filter_args("netreq.firewall.render", DOCUMENTATION, positional, keywords)
     arguments["fqdn_strategy"] = arguments.get("fqdn_strategy") or "reject"
     arguments["options"] = arguments.get("options") or {}
+    arguments["unsupported"] = arguments.get("unsupported") or "fail"
     backend_options = dict(arguments["options"])
     backend_options["fqdn_strategy"] = arguments["fqdn_strategy"]
     backend_options["wildcard_fallback"] = arguments.get("wildcard_fallback")
     try:
-        return render_rules(arguments["backend"], rules, **backend_options)
+        try:
+            return render_rules(arguments["backend"], rules, **backend_options)
+        except UnsupportedRuleError:
+            if arguments["unsupported"] != "skip":
+                raise
+            return _skipped(arguments["backend"], rules, backend_options)
     except NetreqError as exc:
         raise AnsibleFilterError("netreq.firewall.render: %s" % exc)
 

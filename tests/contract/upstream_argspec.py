@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validate rendered parameters against the upstream modules' documented argument specs.
 
 The renderers produce parameters for modules of other collections

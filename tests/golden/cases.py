@@ -78,5 +78,5 @@ def options(name, backend):
 
 
 def render_case(name, backend):
-    from ansible_collections.netreq.firewall.plugins.module_utils._render import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
     return render(backend, compile_case(name), **options(name, backend))

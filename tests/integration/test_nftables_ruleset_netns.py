@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """netreq.firewall.nftables_ruleset against the real nft, inside private network namespaces.
 
 Every test gets its own named namespace ``nrqtest-<pid>-<n>`` (``ip netns

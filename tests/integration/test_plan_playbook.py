@@ -9,17 +9,19 @@ import yaml
 
 import seed_tables
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _render as registry
+from ansible_collections.netreq.firewall.plugins.module_utils import _renderers as registry
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, "playbooks", "plan.yml")
 BACKENDS = list(registry.BACKENDS)
 
 
-def run_plan(tmp_path, *extra):
+def run_plan(tmp_path, *extra, output_dir=True):
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
-    return subprocess.run([binary, PLAYBOOK, "-e", "plan_output_dir=%s" % tmp_path, *extra],
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0", PWD=str(tmp_path))
+    where = ["-e", "plan_output_dir=%s" % tmp_path] if output_dir else []
+    return subprocess.run([binary, PLAYBOOK, *where, *extra],
                           cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -37,11 +39,50 @@ def test_default_plan_writes_every_backend(tmp_path):
     assert "appliance_out_ntp_us" in result.stdout
 
 
-def test_host_names_without_a_strategy_fail_naming_the_rule(tmp_path):
-    result = run_plan(tmp_path, "-e", "plan_profile=pdq_connect", "-e", "plan_component=agent")
+@pytest.mark.parametrize("profile", [name for name in builtin_profiles() if name != "rackspace_pdr"])
+def test_every_builtin_profile_plans_with_its_defaults(tmp_path, profile):
+    """Defaults only: backends that cannot express a rule are skipped and say why; nothing stops the plan."""
+    result = run_plan(tmp_path, "-e", "plan_profile=%s" % profile)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) < 150, result.stdout
+    assert sorted(os.listdir(tmp_path)) == sorted([b + ".yml" for b in BACKENDS] + ["plan.md", "rules.yml"])
+    rules = yaml.safe_load((tmp_path / "rules.yml").read_text())
+    plan = (tmp_path / "plan.md").read_text()
+    for backend in BACKENDS:
+        rendering = yaml.safe_load((tmp_path / ("%s.yml" % backend)).read_text())
+        assert rendering["backend"] == backend and rendering["fqdn_strategy"] == "reject"
+        if rendering.get("skipped"):
+            assert rendering["unsupported"] and all(entry["fix"] for entry in rendering["unsupported"])
+            assert "`%s.yml`: **skipped**" % backend in plan
+            assert "%s) => {" % backend in result.stdout and "skipped: " in result.stdout
+    if profile == "pdq_connect":  # host names everywhere: every backend is skipped, naming the rule and the fix
+        aws = yaml.safe_load((tmp_path / "aws.yml").read_text())
+        assert aws["skipped"] and "agent_wss" in [entry["rule"] for entry in aws["unsupported"]]
+        assert "rule `agent_wss`: hostnames" in plan and "fqdn_strategy=proxy" in plan
+        assert {rule["component"] for rule in rules} == {"agent", "web_browser"}
+    else:
+        assert not any(yaml.safe_load((tmp_path / ("%s.yml" % b)).read_text()).get("skipped") for b in BACKENDS)
+
+
+def test_unknown_plan_variables_are_refused(tmp_path):
+    result = run_plan(tmp_path, "-e", "plan_profile=pdq_connect", "-e", "plan_fqdn_stratgy=proxy")
     assert result.returncode != 0
-    assert "cannot express rule agent_wss" in result.stdout + result.stderr
-    assert not (tmp_path / "rules.yml").exists()
+    assert "unknown variable(s) plan_fqdn_stratgy" in result.stdout and "plan_fqdn_strategy" in result.stdout
+    assert os.listdir(tmp_path) == []
+
+
+def test_each_component_gets_its_own_folder(tmp_path):
+    for component in ("connector", "license_server"):
+        params = ('{"plan_params": {"workstation_cidrs": ["198.51.100.0/25"], "pcoip_client_cidrs": ["any"], '
+                  '"domain_controllers": ["198.51.100.10"], "dns_servers": ["198.51.100.53"]}}')
+        result = run_plan(tmp_path, "-e", "plan_profile=teradici_cas", "-e", "plan_component=%s" % component,
+                          "-e", params, output_dir=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    base = tmp_path / "netreq-plan" / "teradici_cas"
+    assert sorted(os.listdir(base)) == ["connector", "license_server"]
+    for component in ("connector", "license_server"):
+        rules = yaml.safe_load((base / component / "rules.yml").read_text())
+        assert rules and {rule["component"] for rule in rules} == {component}
 
 
 @pytest.mark.parametrize("strategy", ["proxy", "any_address"])

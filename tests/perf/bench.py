@@ -1,5 +1,6 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The side-by-side apply benchmark; started by tests/perf/run.sh, which owns the set-up,
 the snapshot of this machine's firewall and the teardown of every host booted here.
 

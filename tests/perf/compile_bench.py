@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Compile + render time of many prefixes: netreq.firewall next to Aerleon.
 
 Why: a profile parameter may hold thousands of customer prefixes, and the
@@ -90,7 +91,7 @@ def _import_netreq():
     if collections not in sys.path:
         sys.path.insert(0, collections)
     from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-    from ansible_collections.netreq.firewall.plugins.module_utils._render import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
     return compile_rules, render
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test hosts of the apply benchmark: boot, identify, enter.
 
 Every host is booted with the harness script tests/testhost/host_up.sh, and its name is

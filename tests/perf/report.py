@@ -1,5 +1,6 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The benchmark's one table (terminal and Markdown) and its plot, from bench.py's results.
 
 The targets live here, next to the rows they judge, so the table and docs/performance.md

@@ -1,5 +1,6 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Offline replacement for the get-pip bootstrap script ansible-test downloads.
 
 ansible-test sanity creates one virtual environment per test and runs

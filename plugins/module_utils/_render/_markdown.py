@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """PRIVATE: Markdown tables for humans reviewing a plan or a profile.
 
 A reviewer holding the vendor document should be able to tick off every row;

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The controller half of netreq.firewall.host_ruleset: what it renders for the host, and what it refuses."""
 
 from __future__ import annotations

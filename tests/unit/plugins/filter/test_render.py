@@ -8,7 +8,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.filter.render import render as render_filter
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._render import BACKENDS, render
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import BACKENDS, render
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
 
@@ -50,3 +50,25 @@ def test_bad_input_is_a_filter_error_naming_the_problem(name, call, fragments):
         call()
     for fragment in fragments:
         assert fragment in str(info.value), "%s: %r not in %r" % (name, fragment, str(info.value))
+
+
+def test_unsupported_skip_lists_every_rule_the_backend_cannot_express():
+    rules = pdq("agent")
+    result = render_filter(rules, backend="aws", unsupported="skip")
+    with_names = [rule["id"] for rule in rules if any(r != "any" and ":" not in r and any(c.isalpha() for c in r) for r in rule["remote"])]
+    assert result["skipped"] is True and result["backend"] == "aws" and result["fqdn_strategy"] == "reject"
+    assert [entry["rule"] for entry in result["unsupported"]] == with_names and "agent_wss" in with_names
+    assert all("cannot be matched" in entry["reason"] and "fqdn_strategy=proxy" in entry["fix"] for entry in result["unsupported"])
+    assert "security_groups" not in result and result["widenings"] == [] and result["proxy_allowlist"] == []
+
+
+def test_unsupported_skip_renders_what_the_backend_can_express():
+    rules = compile_rules("rackspace_pdr", component="appliance", params={"agent_cidrs": ["198.51.100.0/24"]}, now=NOW)
+    assert render_filter(rules, backend="nftables", unsupported="skip") == render("nftables", rules, fqdn_strategy="reject")
+
+
+def test_unsupported_skip_still_fails_on_other_errors():
+    with pytest.raises(AnsibleFilterError, match="unknown option"):
+        render_filter(pdq("agent"), backend="gcp", options={"table_name": "x"}, unsupported="skip")
+    with pytest.raises(AnsibleFilterError, match="unsupported"):
+        render_filter(pdq("agent"), backend="gcp", unsupported="ignore")

@@ -32,7 +32,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._render import BACKENDS, render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import BACKENDS, render, renderer_options
 
 MARK = "netreq-pwned"
 HOSTILE = [

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One runner for every applier module's recorded-host tests.
 
 A module's test file is three lines::
@@ -45,6 +46,7 @@ Nothing is executed on this machine: commands are replayed, files live in a temp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -52,7 +54,19 @@ import pytest
 import yaml
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core before 2.19 has no helper: modules read basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        """Hand ``args`` to the next AnsibleModule the way ansible-core 2.16 to 2.18 read them."""
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _noop_memo
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Recorded-host tests of netreq.firewall.ufw_ruleset (cases in test_ufw_ruleset.yaml)."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The dual-stack test profile (tests/profiles/dual_stack.yml) on every backend.
 
 Hand-written expectations of how each backend carries IPv6 next to IPv4: the
@@ -18,7 +19,7 @@ import os
 import pytest
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._render import render
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
 
 PROFILE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "profiles", "dual_stack.yml")
 SERVER6 = "2001:db8:198:51::100"

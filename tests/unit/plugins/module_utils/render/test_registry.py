@@ -14,7 +14,7 @@ import rule_builder
 from golden import cases, decode
 
 from ansible_collections.netreq.firewall.plugins.filter import render as render_filter_module
-from ansible_collections.netreq.firewall.plugins.module_utils import _render as registry
+from ansible_collections.netreq.firewall.plugins.module_utils import _renderers as registry
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import FQDN_STRATEGIES, Capabilities
 
