@@ -22,6 +22,8 @@ Result (besides the envelope keys of ``RenderContext.envelope``)::
           - {proto: all, cidr_ipv6: ["::/0"], rule_desc: "netreq:<profile>:<id>"}
     deduplicated:      # permissions dropped because an earlier rule already grants exactly them
       - {rule, profile, direction, proto, from_port, to_port, cidr, covered_by}
+    ownership:         # how a role finds this selection's groups: by these tags
+      tags: {"netreq:owner": netreq.firewall, "netreq:set": netreq}
 
 Decisions:
 
@@ -52,9 +54,12 @@ Decisions:
   a purged ``rules_egress`` list means to AWS) ``rules_egress`` holds only the
   profiles' egress rules and replaces the allow-all egress rule AWS puts in
   every new group. Under ``permissive`` the allow-all rule is rendered
-  explicitly (``proto: all`` to ``0.0.0.0/0`` and ``::/0``,
-  ``netreq:baseline:permissive-egress``), after the profiles' rules, so
-  switching policies only adds or removes it.
+  explicitly (``proto: all`` to ``0.0.0.0/0`` and ``::/0``), after the
+  profiles' rules, so switching policies only adds or removes it. It has no
+  ``rule_desc``: it is then exactly the rule AWS puts in a new group, which
+  stays as it is instead of being rewritten with a description (a
+  description update of that rule is also what moto's server, the test
+  endpoint, answers incompletely).
 * ``rule_desc`` is the ownership tag ``netreq:<profile>:<id>``; characters
   AWS does not accept in descriptions become ``_`` (at most 255 characters).
 """
@@ -242,6 +247,8 @@ def render(rules, **options):
         planned = PlannedRemote()
         planned.is_any = True
         items = _rule_items(baseline, planned, seen, deduplicated)
+        for item in items:
+            del item["rule_desc"]  # exactly AWS's own default rule: a group keeps the one AWS made
         if items:
             _place(packed["egress"], baseline, items, limit)
     count = max(len(packed["ingress"]), len(packed["egress"]), 1)
@@ -264,4 +271,5 @@ def render(rules, **options):
         group["rules"] = packed["ingress"][index]["items"] if index < len(packed["ingress"]) else []
         group["rules_egress"] = packed["egress"][index]["items"] if index < len(packed["egress"]) else []
         groups.append(group)
-    return ctx.envelope(security_groups=groups, deduplicated=deduplicated)
+    ownership = {"tags": _ownership.cloud_tags(opts["group_name"])}
+    return ctx.envelope(security_groups=groups, deduplicated=deduplicated, ownership=ownership)

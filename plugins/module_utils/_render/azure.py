@@ -26,6 +26,9 @@ Result (besides the envelope keys of ``RenderContext.envelope``)::
         access: Allow
         priority: 1234
         direction: Outbound                    # Inbound | Outbound
+    ownership:        # how a role recognises the NSG (tags) and the rules (description) as the collection's
+      tags: {"netreq:owner": netreq.firewall, "netreq:set": netreq}
+      description_prefix: "netreq:"
 
 Decisions:
 
@@ -263,7 +266,8 @@ def render(rules, **options):
             group[key] = opts[key]
     group["tags"] = dict(opts["tags"], **_ownership.cloud_tags(opts["security_group_name"]))
     group["purge_rules"] = True
-    return ctx.envelope(security_group=group, rules=result)
+    ownership = {"tags": _ownership.cloud_tags(opts["security_group_name"]), "description_prefix": _ownership.TAG_PREFIX}
+    return ctx.envelope(security_group=group, rules=result, ownership=ownership)
 
 
 def _deny_rule(opts, names):

@@ -19,6 +19,9 @@ Result (besides the envelope keys of ``RenderContext.envelope``)::
         network: {selfLink: projects/p/global/networks/vpc-1}   # only when the option is given
         project: p                           # only when the option is given
         target_tags: [web]                   # or target_service_accounts, when given
+    ownership:   # the collection's rules of this selection: both prefixes match (see the role)
+      name_prefix: netreq-
+      description_prefix: "netreq:"
 
 Decisions:
 
@@ -217,4 +220,5 @@ def render(rules, **options):
             if opts[key] is not None:
                 firewall[key] = list(opts[key])
         firewalls.append(firewall)
-    return ctx.envelope(firewalls=firewalls)
+    ownership = {"name_prefix": opts["name_prefix"] + "-", "description_prefix": _ownership.TAG_PREFIX}
+    return ctx.envelope(firewalls=firewalls, ownership=ownership)

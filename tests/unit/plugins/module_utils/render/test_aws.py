@@ -237,7 +237,5 @@ def test_invalid_cloud_options_raise(options):
 def test_permissive_egress_renders_the_allow_all_rule_after_the_profile_rules():
     rule = make_rule("out", ports=["443"], remote=["192.0.2.1"])
     egress = aws.render([rule], egress_policy="permissive")["security_groups"][0]["rules_egress"]
-    baseline = "netreq:baseline:permissive-egress"
-    assert egress[1:] == [{"proto": "all", "cidr_ip": ["0.0.0.0/0"], "rule_desc": baseline},
-                          {"proto": "all", "cidr_ipv6": ["::/0"], "rule_desc": baseline}]
+    assert egress[1:] == [{"proto": "all", "cidr_ip": ["0.0.0.0/0"]}, {"proto": "all", "cidr_ipv6": ["::/0"]}]
     assert aws.render([rule])["security_groups"][0]["rules_egress"] == egress[:1]
