@@ -41,9 +41,8 @@ Decisions:
   than the allow rules). It applies to the same targets as the allow rules,
   so targets are required: without them it would cut off every instance of
   the network.
-* ``target_tags`` and ``target_service_accounts`` exclude each other, and
-  the upstream module refuses ``target_service_accounts`` together with
-  ``destination_ranges``, so service accounts work for ingress rules only.
+* ``target_tags`` and ``target_service_accounts`` exclude each other (the
+  API refuses both on one rule).
 * Names follow RFC 1035 (``[a-z]([-a-z0-9]*[a-z0-9])?``, at most 63):
   lower-cased, other characters become ``-``; a name that is too long, or that
   collides with another, is cut and gets a hash suffix derived from the rule's
@@ -198,9 +197,6 @@ def render(rules, **options):
     firewalls = []
     for name, (rule, _suffix, ip_protocol, ranges) in zip(names, pending):
         direction, ranges_key = _DIRECTIONS[rule["direction"]]
-        if opts["target_service_accounts"] is not None and direction == "EGRESS":
-            raise NetreqError("backend %s: rule %s is an egress rule; google.cloud.gcp_compute_firewall does not accept "
-                              "target_service_accounts with destination_ranges: use target_tags" % (BACKEND, rule["id"]))
         firewall = {
             "name": name,
             "description": described(rule, DESCRIPTION_MAX),

@@ -181,10 +181,7 @@ def test_invalid_cloud_options_raise(options):
         gcp.render([], **options)
 
 
-def test_service_accounts_are_refused_for_egress_rules():
+def test_service_accounts_are_carried():
     rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
-    with pytest.raises(NetreqError, match="target_service_accounts"):
-        gcp.render([rule], target_service_accounts=["sa@p.iam.gserviceaccount.com"])
-    ingress = make_rule("i1", direction="ingress", ports=["443"], remote=["192.0.2.1"])
-    (firewall,) = gcp.render([ingress], target_service_accounts=["sa@p.iam.gserviceaccount.com"])["firewalls"]
-    assert firewall["target_service_accounts"] == ["sa@p.iam.gserviceaccount.com"]
+    (firewall,) = gcp.render([rule], target_service_accounts=["sa@p.iam.gserviceaccount.com"])["firewalls"]
+    assert firewall["target_service_accounts"] == ["sa@p.iam.gserviceaccount.com"] and "target_tags" not in firewall
