@@ -73,8 +73,9 @@ def aws_missing(rules, groups):
 
 
 def aws_permissions(groups):
-    return sorted("%s %s %s %s-%s %s %s" % (item["group"], item["direction"], item["proto"], item["from"], item["to"], item["net"],
-                                           item["description"]) for item in _live(groups))
+    line = "%s %s %s %s-%s %s %s"
+    return sorted(line % (item["group"], item["direction"], item["proto"], item["from"], item["to"], item["net"], item["description"])
+                  for item in _live(groups))
 
 
 class FilterModule:

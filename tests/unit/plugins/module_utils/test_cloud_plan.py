@@ -63,8 +63,8 @@ def live_gcp(rendering):
 def test_gcp_plan_applies_only_what_differs_and_deletes_only_owned_leftovers():
     rendering = gcp.render(RULES, target_tags=["pdr"])
     live = live_gcp(rendering)
-    assert cloud_plan(rendering, live=live) == {"plan": {"action": "none", "added": [], "removed": [], "unchanged": 2, "settings": []},
-                                               "apply": [], "delete": []}
+    unchanged = {"plan": {"action": "none", "added": [], "removed": [], "unchanged": 2, "settings": []}, "apply": [], "delete": []}
+    assert cloud_plan(rendering, live=live) == unchanged
     live[0]["priority"] = 900
     live.append({"name": "netreq-old", "description": "netreq:rackspace_pdr:old", "direction": "EGRESS"})
     live.append({"name": "netreq-hand", "description": "made by hand", "direction": "EGRESS"})

@@ -15,6 +15,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render import azu
 
 from rule_builder import make_rule
 
+
 def home_priority(name, start=1000, end=3999):
     """The documented hash slot, computed here independently of the renderer."""
     return start + int(hashlib.sha256(name.lower().encode()).hexdigest()[:12], 16) % (end - start + 1)
