@@ -63,8 +63,9 @@ options:
   options:
     description:
       - Backend-specific options, for example C(table_name) and C(egress_policy) for nftables,
-        C(group_name) and C(max_rules_per_group) for aws, C(priority_start) for azure, C(name_prefix) for gcp.
-        Unknown options fail.
+        C(group_name), C(vpc_id) and C(egress_policy) for aws, C(security_group_name), C(resource_group),
+        C(existing_rules) and C(egress_policy) for azure, C(name_prefix), C(project), C(network), C(target_tags)
+        and C(egress_policy) for gcp. Unknown options fail.
     type: dict
     default: {}
 """
@@ -89,7 +90,10 @@ _value:
   description:
     - The backend's objects plus what happened to host names. Backend keys are C(policies) and C(ipsets)
       (firewalld), C(rules) (ufw, windows, azure), C(table), C(ruleset) and C(rules) (nftables),
-      C(security_groups) (aws), C(firewalls) (gcp).
+      C(security_groups) and C(deduplicated) (aws), C(security_group) (azure), C(firewalls) (gcp).
+    - The cloud backends also return C(ownership), how the netreq.firewall.aws_security_groups,
+      netreq.firewall.azure_nsg and netreq.firewall.gcp_firewall roles recognise their objects (tags, name and
+      description prefixes).
   type: dict
   contains:
     backend:

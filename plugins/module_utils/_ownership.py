@@ -41,6 +41,14 @@ WINDOWS_GROUP_PREFIX = TAG_PREFIX
 
 # Cloud objects (security groups, NSG rules, firewall rules) are named from this prefix.
 CLOUD_NAME_PREFIX = OWNER
+# Tags on cloud objects that carry tags (AWS security groups, Azure NSGs):
+# netreq:owner=netreq.firewall marks the object as the collection's, netreq:set=<name>
+# names the selection (group name / NSG name) it belongs to, so purging stale
+# objects of one selection never touches another selection's objects.
+CLOUD_OWNER_TAG = TAG_PREFIX + "owner"
+CLOUD_SET_TAG = TAG_PREFIX + "set"
+# Rules the collection adds besides the profiles' (deny-all egress, permissive egress): netreq:baseline:<what>.
+BASELINE_PROFILE = "baseline"
 
 # Where the collection keeps its own state on a managed host (caches, never rules).
 HOST_STATE_DIR = "/var/lib/" + OWNER
@@ -49,6 +57,11 @@ HOST_STATE_DIR = "/var/lib/" + OWNER
 def tag(profile, rule_id):
     """The ownership tag of one rule: ``netreq:<profile>:<id>``."""
     return "%s%s%s%s" % (TAG_PREFIX, profile, TAG_SEPARATOR, rule_id)
+
+
+def cloud_tags(set_name):
+    """The tags marking a cloud object as the collection's, for the selection ``set_name``."""
+    return {CLOUD_OWNER_TAG: COLLECTION, CLOUD_SET_TAG: set_name}
 
 
 def firewalld_policy_names(prefix=FIREWALLD_POLICY_PREFIX):

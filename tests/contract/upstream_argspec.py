@@ -17,8 +17,11 @@ specify only one of cidr_ip, cidr_ipv6, ..."); ``PROSE_CONSTRAINTS`` transcribes
 them, each with the sentence it encodes. ``validate_against(..., prose=False)``
 checks the structured documentation only.
 
-Doc fragments are not resolved: options that come from fragments (AWS region,
-Azure auth, ...) are unknown here, which the rendered parameters never use.
+Doc fragments (AWS tags and region, Azure auth and tags, GCP auth, ...) are
+resolved with ansible-core's own ``add_fragments`` when the collection loader
+can find them, so parameters such as ``tags`` that roles pass next to the
+rendered ones are checked too; where they cannot be found the module's own
+options are used alone.
 """
 
 from __future__ import annotations
@@ -75,10 +78,27 @@ def _plain(value):
     return value
 
 
+def _add_fragments(doc, path):
+    """Merge the module's documentation fragments into ``doc`` (in place), if they can be found."""
+    from ansible.plugins.loader import fragment_loader
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+    from ansible.utils.plugin_docs import add_fragments
+
+    if not any(isinstance(finder, _AnsibleCollectionFinder) for finder in sys.meta_path):
+        paths = [path for path in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if path]
+        _AnsibleCollectionFinder(paths=paths, scan_sys_paths=True)._install()
+    try:
+        add_fragments(doc, path, fragment_loader=fragment_loader, is_module=True)
+    except Exception:  # pylint: disable=broad-except  # a missing fragment leaves the module's own options
+        pass
+
+
 @functools.lru_cache(maxsize=None)
 def _documentation(fqcn):
     path = module_file(fqcn)
     doc = read_docstring(path).get("doc")
+    if doc:
+        _add_fragments(doc, path)
     if not doc or "options" not in doc:
         raise UpstreamModuleNotFound("module %s (%s) has no DOCUMENTATION options" % (fqcn, path))
     return _plain(doc)

@@ -13,12 +13,18 @@ Result (besides the envelope keys of ``RenderContext.envelope``)::
     security_groups:   # one entry per group, in order: <group_name>, <group_name>-2, ...
       - name: netreq
         description: Managed by netreq.firewall
+        vpc_id: vpc-0123   # only when the option is given
+        tags: {"netreq:owner": netreq.firewall, "netreq:set": netreq}   # plus the option tags
+        purge_rules: true
+        purge_rules_egress: true
         rules:         # ec2_security_group ``rules`` items (ingress)
           - {proto: tcp, from_port: 443, to_port: 443, cidr_ip: [198.51.100.7/32], rule_desc: "netreq:<profile>:<id>"}
         rules_egress:  # ec2_security_group ``rules_egress`` items
           - {proto: all, cidr_ipv6: ["::/0"], rule_desc: "netreq:<profile>:<id>"}
     deduplicated:      # permissions dropped because an earlier rule already grants exactly them
       - {rule, profile, direction, proto, from_port, to_port, cidr, covered_by}
+    ownership:         # how a role finds this selection's groups: by these tags
+      tags: {"netreq:owner": netreq.firewall, "netreq:set": netreq}
 
 Decisions:
 
@@ -40,6 +46,21 @@ Decisions:
 * AWS rejects the same permission twice in one group, so an exact repeat of
   (direction, proto, port range, address block) is dropped and listed in
   ``deduplicated`` with the rule that already grants it.
+* Every group carries the tags ``netreq:owner`` and ``netreq:set`` (the
+  group name, see ``_ownership.cloud_tags``): a role finds the groups of one
+  selection by them and deletes those that left it; groups without them are
+  never touched. ``purge_rules``/``purge_rules_egress`` are always true: the
+  groups are the collection's, so what is not rendered goes.
+* ``egress_policy``: under ``allowlist`` (the default, because that is what
+  a purged ``rules_egress`` list means to AWS) ``rules_egress`` holds only the
+  profiles' egress rules and replaces the allow-all egress rule AWS puts in
+  every new group. Under ``permissive`` the allow-all rule is rendered
+  explicitly (``proto: all`` to ``0.0.0.0/0`` and ``::/0``), after the
+  profiles' rules, so switching policies only adds or removes it. It has no
+  ``rule_desc``: it is then exactly the rule AWS puts in a new group, which
+  stays as it is instead of being rewritten with a description (a
+  description update of that rule is also what moto's server, the test
+  endpoint, answers incompletely).
 * ``rule_desc`` is the ownership tag ``netreq:<profile>:<id>``; characters
   AWS does not accept in descriptions become ``_`` (at most 255 characters).
 """
@@ -54,7 +75,9 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
     UnsupportedRuleError,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
+    ENFORCEMENT_POLICIES,
     Capabilities,
+    PlannedRemote,
     RenderContext,
     merge_options,
     format_network,
@@ -71,6 +94,9 @@ DEFAULT_OPTIONS = {
     "description": "Managed by " + _ownership.COLLECTION,
     "max_rules_per_group": 60,
     "max_groups": 5,
+    "vpc_id": None,
+    "tags": None,
+    "egress_policy": "allowlist",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
 }
@@ -81,6 +107,7 @@ _AWS_TEXT_RE = re.compile(r"^[%s]*$" % _AWS_TEXT_CHARS)
 _AWS_TEXT_BAD_RE = re.compile(r"[^%s]" % _AWS_TEXT_CHARS)
 _AWS_TEXT_MAX = 255
 
+_VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _ANY_IPV4 = "0.0.0.0/0"
 _ANY_IPV6 = "::/0"
 
@@ -95,6 +122,19 @@ def _options(options):
         _check_aws_text(key, merged[key])
     if merged["group_name"].lower().startswith("sg-"):
         raise NetreqError("backend %s: option group_name must not start with 'sg-', got %r" % (BACKEND, merged["group_name"]))
+    if merged["egress_policy"] not in ENFORCEMENT_POLICIES:
+        raise NetreqError("backend %s: option egress_policy must be one of %s, got %r"
+                          % (BACKEND, ", ".join(ENFORCEMENT_POLICIES), merged["egress_policy"]))
+    vpc_id = merged["vpc_id"]
+    if vpc_id is not None and (not isinstance(vpc_id, str) or not _VPC_ID_RE.match(vpc_id)):
+        raise NetreqError("backend %s: option vpc_id must look like vpc-0123abcd, got %r" % (BACKEND, vpc_id))
+    tags = merged["tags"] or {}
+    if not isinstance(tags, dict) or not all(isinstance(key, str) and isinstance(value, str) for key, value in tags.items()):
+        raise NetreqError("backend %s: option tags must be a dict of strings, got %r" % (BACKEND, tags))
+    reserved = sorted(key for key in tags if key.startswith(_ownership.TAG_PREFIX))
+    if reserved:
+        raise NetreqError("backend %s: option tags must not set the collection's own tags %s" % (BACKEND, ", ".join(reserved)))
+    merged["tags"] = tags
     return merged
 
 
@@ -182,6 +222,12 @@ def _place(groups, rule, items, limit):
     groups[-1]["items"].extend(items)
 
 
+def _permissive_egress_rule():
+    """The explicit allow-all egress rule of ``egress_policy=permissive``, as a Rule."""
+    return {"id": "permissive-egress", "profile": _ownership.BASELINE_PROFILE, "direction": "egress", "protocol": "any",
+            "ports": [], "remote": ["any"], "description": "", "expires": None}
+
+
 def render(rules, **options):
     """Render ``rules`` as a list of ec2_security_group parameter sets (see the module docstring)."""
     opts = _options(options)
@@ -197,6 +243,15 @@ def render(rules, **options):
         items = _rule_items(rule, planned, seen, deduplicated)
         if items:
             _place(packed[rule["direction"]], rule, items, limit)
+    if opts["egress_policy"] == "permissive":
+        baseline = _permissive_egress_rule()
+        planned = PlannedRemote()
+        planned.is_any = True
+        items = _rule_items(baseline, planned, seen, deduplicated)
+        for item in items:
+            del item["rule_desc"]  # exactly AWS's own default rule: a group keeps the one AWS made
+        if items:
+            _place(packed["egress"], baseline, items, limit)
     count = max(len(packed["ingress"]), len(packed["egress"]), 1)
     if count > opts["max_groups"]:
         raise NetreqError(
@@ -205,10 +260,17 @@ def render(rules, **options):
             "raise the quotas and max_rules_per_group or max_groups" % (BACKEND, count, limit, opts["max_groups"]))
     groups = []
     for index in range(count):
-        groups.append({
+        group = {
             "name": opts["group_name"] if index == 0 else "%s-%d" % (opts["group_name"], index + 1),
             "description": opts["description"],
-            "rules": packed["ingress"][index]["items"] if index < len(packed["ingress"]) else [],
-            "rules_egress": packed["egress"][index]["items"] if index < len(packed["egress"]) else [],
-        })
-    return ctx.envelope(security_groups=groups, deduplicated=deduplicated)
+        }
+        if opts["vpc_id"]:
+            group["vpc_id"] = opts["vpc_id"]
+        group["tags"] = dict(opts["tags"], **_ownership.cloud_tags(opts["group_name"]))
+        group["purge_rules"] = True
+        group["purge_rules_egress"] = True
+        group["rules"] = packed["ingress"][index]["items"] if index < len(packed["ingress"]) else []
+        group["rules_egress"] = packed["egress"][index]["items"] if index < len(packed["egress"]) else []
+        groups.append(group)
+    ownership = {"tags": _ownership.cloud_tags(opts["group_name"])}
+    return ctx.envelope(security_groups=groups, deduplicated=deduplicated, ownership=ownership)

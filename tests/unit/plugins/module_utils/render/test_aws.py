@@ -26,6 +26,9 @@ def test_tcp_ports_and_families_become_one_item_per_family_and_port_range():
     assert result["security_groups"] == [{
         "name": "netreq",
         "description": "Managed by netreq.firewall",
+        "tags": {"netreq:owner": "netreq.firewall", "netreq:set": "netreq"},
+        "purge_rules": True,
+        "purge_rules_egress": True,
         "rules": [],
         "rules_egress": [
             {"proto": "tcp", "from_port": 53, "to_port": 53, "cidr_ip": ["8.8.8.8/32", "204.110.218.96/27"], "rule_desc": desc},
@@ -192,7 +195,9 @@ def test_rule_desc_characters_outside_aws_charset_are_replaced():
 
 def test_empty_rule_list_gives_one_empty_group():
     result = aws.render([])
-    assert result["security_groups"] == [{"name": "netreq", "description": "Managed by netreq.firewall", "rules": [], "rules_egress": []}]
+    assert result["security_groups"] == [{"name": "netreq", "description": "Managed by netreq.firewall",
+                                          "tags": {"netreq:owner": "netreq.firewall", "netreq:set": "netreq"},
+                                          "purge_rules": True, "purge_rules_egress": True, "rules": [], "rules_egress": []}]
     assert result["backend"] == "aws"
     assert result["widenings"] == [] and result["proxy_allowlist"] == [] and result["resolve_sets"] == []
 
@@ -212,3 +217,26 @@ def test_unknown_option_is_named():
 def test_invalid_options_raise(options):
     with pytest.raises(NetreqError):
         aws.render([], **options)
+
+
+def test_vpc_id_and_tags_are_carried_by_every_group_ownership_tags_last():
+    rules = [make_rule("r%d" % index, ports=["443"], remote=["192.0.2.%d" % index]) for index in range(1, 4)]
+    groups = aws.render(rules, max_rules_per_group=2, vpc_id="vpc-0a1b2c3d", tags={"team": "ids"}, group_name="pdr")["security_groups"]
+    assert [group["name"] for group in groups] == ["pdr", "pdr-2"]
+    for group in groups:
+        assert group["vpc_id"] == "vpc-0a1b2c3d"
+        assert group["tags"] == {"team": "ids", "netreq:owner": "netreq.firewall", "netreq:set": "pdr"}
+
+
+@pytest.mark.parametrize("options", [{"vpc_id": "vpc-XYZ"}, {"tags": {"netreq:owner": "me"}}, {"tags": ["a"]},
+                                     {"egress_policy": "open"}])
+def test_invalid_cloud_options_raise(options):
+    with pytest.raises(NetreqError):
+        aws.render([], **options)
+
+
+def test_permissive_egress_renders_the_allow_all_rule_after_the_profile_rules():
+    rule = make_rule("out", ports=["443"], remote=["192.0.2.1"])
+    egress = aws.render([rule], egress_policy="permissive")["security_groups"][0]["rules_egress"]
+    assert egress[1:] == [{"proto": "all", "cidr_ip": ["0.0.0.0/0"]}, {"proto": "all", "cidr_ipv6": ["::/0"]}]
+    assert aws.render([rule])["security_groups"][0]["rules_egress"] == egress[:1]

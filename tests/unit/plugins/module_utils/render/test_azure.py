@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -14,6 +15,12 @@ from ansible_collections.netreq.firewall.plugins.module_utils._errors import Net
 from ansible_collections.netreq.firewall.plugins.module_utils._render import azure
 
 from rule_builder import make_rule
+
+
+def home_priority(name, start=1000, end=3999):
+    """The documented hash slot, computed here independently of the renderer."""
+    return start + int(hashlib.sha256(name.lower().encode()).hexdigest()[:12], 16) % (end - start + 1)
+
 
 AZURE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$")
 
@@ -33,7 +40,7 @@ def test_egress_single_port_single_prefix_are_strings():
         "source_address_prefix": "*",
         "destination_address_prefix": "204.110.219.96/27",
         "access": "Allow",
-        "priority": 1000,
+        "priority": home_priority("netreq-rackspace_pdr-appliance_out_ntp_us"),
         "direction": "Outbound",
     }]
 
@@ -42,9 +49,9 @@ def test_mixed_families_split_with_ipv6_suffix_and_lists():
     rule = make_rule("appliance_out_dns-tcp", ports=["53", "1000-2000"],
                      remote=["8.8.8.8", "192.0.2.0/25", "192.0.2.128/25", "2600:1901:0:181b::"])
     rules = azure.render([rule])["rules"]
-    assert [(item["name"], item["destination_address_prefix"], item["destination_port_range"], item["priority"]) for item in rules] == [
-        ("netreq-rackspace_pdr-appliance_out_dns-tcp", ["8.8.8.8", "192.0.2.0/24"], ["53", "1000-2000"], 1000),
-        ("netreq-rackspace_pdr-appliance_out_dns-tcp-ipv6", "2600:1901:0:181b::", ["53", "1000-2000"], 1001),
+    assert [(item["name"], item["destination_address_prefix"], item["destination_port_range"]) for item in rules] == [
+        ("netreq-rackspace_pdr-appliance_out_dns-tcp", ["8.8.8.8", "192.0.2.0/24"], ["53", "1000-2000"]),
+        ("netreq-rackspace_pdr-appliance_out_dns-tcp-ipv6", "2600:1901:0:181b::", ["53", "1000-2000"]),
     ]
     assert {item["protocol"] for item in rules} == {"Tcp"}
 
@@ -79,30 +86,70 @@ def test_icmp_and_tcp_without_ports():
     assert (second["protocol"], second["destination_port_range"]) == ("Tcp", "*")
 
 
-def test_priorities_unique_per_direction_with_start_and_step():
+def test_priorities_are_hashed_from_the_name_unique_per_direction():
     rules = [
         make_rule("e1", ports=["443"], remote=["192.0.2.1", "2001:db8::1"]),
         make_rule("i1", direction="ingress", ports=["22"], remote=["192.0.2.9"]),
-        make_rule("e2", ports=["80"], remote=["192.0.2.1"]),
-        make_rule("i2", direction="ingress", ports=["3389"], remote=["192.0.2.9"]),
     ]
-    rules_out = azure.render(rules, priority_start=200, priority_step=10)["rules"]
-    assert [(item["name"], item["direction"], item["priority"]) for item in rules_out] == [
-        ("netreq-rackspace_pdr-e1", "Outbound", 200),
-        ("netreq-rackspace_pdr-e1-ipv6", "Outbound", 210),
-        ("netreq-rackspace_pdr-i1", "Inbound", 200),
-        ("netreq-rackspace_pdr-e2", "Outbound", 220),
-        ("netreq-rackspace_pdr-i2", "Inbound", 210),
+    out = azure.render(rules, priority_start=200, priority_end=299)["rules"]
+    assert [(item["name"], item["direction"], item["priority"]) for item in out] == [
+        ("netreq-rackspace_pdr-e1", "Outbound", home_priority("netreq-rackspace_pdr-e1", 200, 299)),
+        ("netreq-rackspace_pdr-e1-ipv6", "Outbound", home_priority("netreq-rackspace_pdr-e1-ipv6", 200, 299)),
+        ("netreq-rackspace_pdr-i1", "Inbound", home_priority("netreq-rackspace_pdr-i1", 200, 299)),
     ]
 
 
-def test_priority_exhaustion_raises_naming_the_rule():
+def test_collisions_probe_upwards_and_wrap_in_name_order():
     rules = [make_rule("r%d" % index, ports=["443"], remote=["192.0.2.%d" % index]) for index in range(1, 4)]
-    azure.render(rules[:2], priority_start=4095)  # 4095, 4096: fits
-    with pytest.raises(NetreqError) as err:
-        azure.render(rules, priority_start=4095)
-    assert "r3" in str(err.value)
-    assert "4097" in str(err.value)
+    out = azure.render(rules, priority_start=500, priority_end=502)["rules"]
+    assert sorted(item["priority"] for item in out) == [500, 501, 502]
+    with pytest.raises(NetreqError, match="500..502"):
+        azure.render(rules + [make_rule("r9", ports=["443"], remote=["192.0.2.9"])], priority_start=500, priority_end=502)
+
+
+def test_adding_or_removing_a_rule_renumbers_no_other_rule():
+    rules = [make_rule("r%02d" % index, ports=["443"], remote=["192.0.2.%d" % index]) for index in range(1, 60)]
+    before = azure.render(rules[:-1], priority_start=1000, priority_end=1199)["rules"]
+    live = [{"name": item["name"], "direction": item["direction"], "priority": item["priority"], "id": "x"} for item in before]
+    after = azure.render(rules, priority_start=1000, priority_end=1199, existing_rules=live)["rules"]
+    assert {item["name"]: item["priority"] for item in after[:-1]} == {item["name"]: item["priority"] for item in before}
+    assert after[-1]["priority"] not in {item["priority"] for item in before}
+    removed = azure.render(rules[1:-1], priority_start=1000, priority_end=1199, existing_rules=live)["rules"]
+    assert {item["name"]: item["priority"] for item in removed} == {item["name"]: item["priority"] for item in before[1:]}
+
+
+def test_live_priority_outside_the_range_or_direction_is_not_kept():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    name = "netreq-rackspace_pdr-e1"
+    for live in ({"name": name, "direction": "Outbound", "priority": 4000},
+                 {"name": name, "direction": "Inbound", "priority": 1500}):
+        (item,) = azure.render([rule], existing_rules=[live])["rules"]
+        assert item["priority"] == home_priority(name)
+    (item,) = azure.render([rule], existing_rules=[{"name": name.upper(), "direction": "Outbound", "priority": 1500}])["rules"]
+    assert item["priority"] == 1500
+
+
+def test_egress_allowlist_adds_deny_all_outbound_at_4096():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    result = azure.render([rule], egress_policy="allowlist", security_group_name="pdr-nsg", resource_group="rg1",
+                          location="westeurope", tags={"team": "ids"})
+    assert result["rules"][-1] == {
+        "name": "netreq-baseline-deny-all-outbound",
+        "description": "netreq:baseline:deny-all-outbound Deny all outbound traffic no rule above allows (egress allowlist)",
+        "protocol": "*", "source_port_range": "*", "destination_port_range": "*", "source_address_prefix": "*",
+        "destination_address_prefix": "*", "access": "Deny", "priority": 4096, "direction": "Outbound"}
+    assert result["security_group"] == {"name": "pdr-nsg", "resource_group": "rg1", "location": "westeurope",
+                                        "tags": {"team": "ids", "netreq:owner": "netreq.firewall", "netreq:set": "pdr-nsg"},
+                                        "purge_rules": True}
+    assert all(item["priority"] < 4096 for item in result["rules"][:-1])
+    assert [item["access"] for item in azure.render([rule])["rules"]] == ["Allow"]
+
+
+def test_the_deny_rule_counts_towards_max_rules():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    azure.render([rule], max_rules=1)
+    with pytest.raises(NetreqError, match="deny-all outbound rule included"):
+        azure.render([rule], max_rules=1, egress_policy="allowlist")
 
 
 def test_max_rules_counts_both_directions():
@@ -178,7 +225,12 @@ def test_unknown_option_is_named():
 @pytest.mark.parametrize("options", [
     {"priority_start": 99},
     {"priority_start": 4097},
-    {"priority_step": 0},
+    {"priority_end": 4096},
+    {"priority_start": 2000, "priority_end": 1999},
+    {"egress_policy": "closed"},
+    {"security_group_name": "bad name"},
+    {"existing_rules": [{"name": "x", "direction": "Outbound"}]},
+    {"tags": {"netreq:set": "x"}},
     {"name_prefix": "-bad"},
     {"name_prefix": "bad prefix"},
     {"max_rules": 0},

@@ -134,3 +134,55 @@ def test_unknown_option_is_named():
 def test_invalid_options_raise(options):
     with pytest.raises(NetreqError):
         gcp.render([], **options)
+
+
+def test_network_project_and_targets_are_carried():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    (firewall,) = gcp.render([rule], network="vpc-1", project="demo", target_tags=["pdr"])["firewalls"]
+    assert firewall["network"] == {"selfLink": "projects/demo/global/networks/vpc-1"}
+    assert firewall["project"] == "demo"
+    assert firewall["target_tags"] == ["pdr"]
+    (firewall,) = gcp.render([rule], network="global/networks/default")["firewalls"]
+    assert firewall["network"] == {"selfLink": "global/networks/default"} and "project" not in firewall
+
+
+def test_more_than_256_ranges_are_split_in_order():
+    remote = ["10.%d.%d.0/24" % (index // 256, index % 256) for index in range(0, 600, 2)]
+    rule = make_rule("big", ports=["443"], remote=remote)
+    firewalls = gcp.render([rule])["firewalls"]
+    assert [item["name"] for item in firewalls] == ["netreq-rackspace-pdr-big", "netreq-rackspace-pdr-big-2"]
+    assert [len(item["destination_ranges"]) for item in firewalls] == [256, 44]
+    assert firewalls[0]["destination_ranges"] + firewalls[1]["destination_ranges"] == remote
+    assert [len(item["destination_ranges"]) for item in gcp.render([rule], max_ranges_per_rule=100)["firewalls"]] == [100, 100, 100]
+
+
+def test_egress_allowlist_adds_deny_all_below_the_allow_rules():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    firewalls = gcp.render([rule], egress_policy="allowlist", target_tags=["pdr"])["firewalls"]
+    assert firewalls[1:] == [
+        {"name": "netreq-baseline-deny-all-egress", "description": "netreq:baseline:deny-all-egress Deny all egress no rule above allows (egress allowlist)",
+         "direction": "EGRESS", "denied": [{"ip_protocol": "all"}], "destination_ranges": ["0.0.0.0/0"], "priority": 1001,
+         "target_tags": ["pdr"]},
+        {"name": "netreq-baseline-deny-all-egress-ipv6",
+         "description": "netreq:baseline:deny-all-egress Deny all egress no rule above allows (egress allowlist)",
+         "direction": "EGRESS", "denied": [{"ip_protocol": "all"}], "destination_ranges": ["::/0"], "priority": 1001,
+         "target_tags": ["pdr"]},
+    ]
+    assert firewalls[0]["priority"] == 1000
+    with pytest.raises(NetreqError, match="needs target_tags"):
+        gcp.render([rule], egress_policy="allowlist")
+
+
+@pytest.mark.parametrize("options", [
+    {"deny_priority": 1000}, {"target_tags": ["a"], "target_service_accounts": ["sa@p.iam.gserviceaccount.com"]},
+    {"max_ranges_per_rule": 0}, {"egress_policy": "x"}, {"network": ""},
+])
+def test_invalid_cloud_options_raise(options):
+    with pytest.raises(NetreqError):
+        gcp.render([], **options)
+
+
+def test_service_accounts_are_carried():
+    rule = make_rule("e1", ports=["443"], remote=["192.0.2.1"])
+    (firewall,) = gcp.render([rule], target_service_accounts=["sa@p.iam.gserviceaccount.com"])["firewalls"]
+    assert firewall["target_service_accounts"] == ["sa@p.iam.gserviceaccount.com"] and "target_tags" not in firewall
