@@ -122,6 +122,11 @@ def _int_option(opts, key, low, high):
         raise NetreqError("backend %s: option %s must be an integer between %d and %d, got %r" % (BACKEND, key, low, high, value))
 
 
+# Azure's naming rules for resource groups, and the region names it accepts (short or display form)
+_RESOURCE_GROUP_RE = re.compile(r"^[-\w.()]{0,89}[-\w()]\Z")
+_LOCATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ]{0,39}\Z")
+
+
 def _options(options):
     merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     if not isinstance(merged["name_prefix"], str) or not _PREFIX_RE.match(merged["name_prefix"]):
@@ -136,9 +141,11 @@ def _options(options):
     if not isinstance(merged["security_group_name"], str) or not _NSG_NAME_RE.match(merged["security_group_name"]):
         raise NetreqError("backend %s: option security_group_name must be 1-80 letters, digits, '_', '.' or '-', starting with a letter "
                           "or digit and ending with a letter, digit or '_', got %r" % (BACKEND, merged["security_group_name"]))
-    for key in ("resource_group", "location"):
-        if merged[key] is not None and (not isinstance(merged[key], str) or not merged[key]):
-            raise NetreqError("backend %s: option %s must be a non-empty string, got %r" % (BACKEND, key, merged[key]))
+    for key, pattern, what in (("resource_group", _RESOURCE_GROUP_RE, "1-90 letters, digits, '_', '-', '.', '(' or ')', "
+                                "not ending with '.'"),
+                               ("location", _LOCATION_RE, "a region such as westeurope or 'West Europe'")):
+        if merged[key] is not None and (not isinstance(merged[key], str) or not pattern.match(merged[key])):
+            raise NetreqError("backend %s: option %s must be %s, got %r" % (BACKEND, key, what, merged[key]))
     tags = merged["tags"] or {}
     if not isinstance(tags, dict) or any(not isinstance(value, str) or key.startswith(_ownership.TAG_PREFIX) for key, value in tags.items()):
         raise NetreqError("backend %s: option tags must be a dict of strings without the collection's own %s* tags, got %r"

@@ -97,6 +97,9 @@ DENY_ID = "deny-all-egress"
 _NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _NAME_BAD_RE = re.compile(r"[^-a-z0-9]")
 _PREFIX_RE = re.compile(r"^[a-z][-a-z0-9]{0,29}$")
+# what the Compute API takes as a network reference, and a project id (legacy ones hold a domain: "example.com:p")
+_NETWORK_RE = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.:/]{0,511}\Z")
+_PROJECT_RE = re.compile(r"^[a-z0-9][-a-z0-9.:]{0,99}\Z")
 _IP_PROTOCOLS = {"tcp": ("tcp", "tcp"), "udp": ("udp", "udp"), "icmp": ("icmp", "58"), "any": ("all", "all")}
 _DIRECTIONS = {"ingress": ("INGRESS", "source_ranges"), "egress": ("EGRESS", "destination_ranges")}
 
@@ -135,9 +138,10 @@ def _options(options):
     limit = merged["max_ranges_per_rule"]
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise NetreqError("backend %s: option max_ranges_per_rule must be a positive integer, got %r" % (BACKEND, limit))
-    for key in ("network", "project"):
-        if merged[key] is not None and (not isinstance(merged[key], str) or not merged[key]):
-            raise NetreqError("backend %s: option %s must be a non-empty string, got %r" % (BACKEND, key, merged[key]))
+    for key, pattern, what in (("network", _NETWORK_RE, "a network name, a projects/<p>/global/networks/<n> path or its URL"),
+                               ("project", _PROJECT_RE, "a project id (lower-case letters, digits, '-', '.' or ':')")):
+        if merged[key] is not None and (not isinstance(merged[key], str) or not pattern.match(merged[key])):
+            raise NetreqError("backend %s: option %s must be %s, got %r" % (BACKEND, key, what, merged[key]))
     return merged
 
 

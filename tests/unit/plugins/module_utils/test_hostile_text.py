@@ -50,7 +50,8 @@ COMPONENT = "server"
 # where a backend's rendering may carry profile text, as a value the consumer never parses
 DATA_KEYS = {
     "windows": {"description"},
-    "aws": {"description", "rule_desc", "name"},  # group_name: AWS allows ;$(){}# in names, passed as data
+    # group_name (the name and the netreq:set tag): AWS allows ;$(){}# in names; passed as data
+    "aws": {"description", "rule_desc", "name", "netreq:set"},
     "azure": {"description"},
     "gcp": {"description"},
 }
