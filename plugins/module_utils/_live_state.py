@@ -28,6 +28,7 @@ runs) and never their apply, then looks at three things:
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import ApplyError, diff_entries
@@ -48,6 +49,10 @@ FRONTEND_TABLES = {
     "ufw": (("ip", "filter"), ("ip6", "filter")),  # iptables-nft, where ufw loads its chains
     "firewalld": (("inet", "firewalld"), ("ip", "firewalld"), ("ip6", "firewalld")),
 }
+
+
+# how alike an untagged live entry and a missing one must be to count as the same rule edited
+SIMILAR = 0.9
 
 
 def label_tag(label):
@@ -135,12 +140,39 @@ def drift(view):
             key = view.tag_of(entry)
             if key:
                 by_tag.setdefault(key, {"desired": [], "live": []})[kind].append(entry)
+    for live_entry, desired_entry in _similar_pairs(view, missing, unexpected):
+        pair = by_tag.setdefault(view.tag_of(desired_entry), {"desired": [], "live": []})
+        if desired_entry not in pair["desired"]:
+            pair["desired"].append(desired_entry)
+        pair["live"].append(live_entry)
     changed = [{"tag": key, "live": pair["live"], "desired": pair["desired"]}
                for key, pair in sorted(by_tag.items()) if pair["live"] and pair["desired"]]
     paired = set(entry for item in changed for entry in item["live"] + item["desired"])
     return {"missing": [entry for entry in missing if entry not in paired],
             "unexpected": [entry for entry in unexpected if entry not in paired],
             "changed": changed}
+
+
+def _similar_pairs(view, missing, unexpected):
+    """``(live, desired)`` pairs of an untagged unexpected entry and the one missing tagged entry it was edited from.
+
+    A firewalld rich rule carries no tag, so an edited one shows up as a rule
+    the policy should not hold plus a missing one. When exactly one missing
+    entry of the same policy is nearly the same text (one attribute changed),
+    that is the rule that was edited. Ambiguous cases stay missing/unexpected.
+    """
+    pairs = []
+    candidates = [entry for entry in missing if view.tag_of(entry)]
+    for live_entry in unexpected:
+        if view.tag_of(live_entry):
+            continue
+        where = live_entry.split(": ", 1)[0]
+        scores = sorted(((difflib.SequenceMatcher(None, live_entry, entry).ratio(), entry) for entry in candidates
+                         if entry.split(": ", 1)[0] == where), reverse=True)
+        if scores and scores[0][0] >= SIMILAR and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+            pairs.append((live_entry, scores[0][1]))
+            candidates.remove(scores[0][1])
+    return pairs
 
 
 def rule_rows(rules, view, found, overrides):

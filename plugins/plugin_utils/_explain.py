@@ -124,8 +124,8 @@ def explain(selections, protocol, address, port=None, direction=None):
                 "remote": list(rule["remote"]),
                 "description": rule["description"],
                 "source": rule["source"],
-                "temporary": rule["temporary"],
-                "expires": rule["expires"],
+                "temporary": bool(rule.get("temporary")),
+                "expires": rule.get("expires"),
             }
             if matched:
                 matches.append(dict(row, matched=matched))
