@@ -18,7 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import pack_renderings, render_for_host
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
-from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC
 
 NAME = "netreq.firewall.host_ruleset_info"
 
