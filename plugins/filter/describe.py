@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: describe
 short_description: A profile as Markdown tables, the same as the collection's docs of its built-in profiles
-version_added: 0.2.0
+version_added: 0.1.0
 author: netreq.firewall contributors
 description:
   - Validates a profile and describes it in Markdown, as the pages of the built-in profiles in the collection's

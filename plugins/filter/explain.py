@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: explain
 short_description: Why a connection is allowed, by which profile, requirement and vendor line
-version_added: 0.2.0
+version_added: 0.1.0
 author: netreq.firewall contributors
 description:
   - Answers "why is TCP 443 to 204.110.218.100 allowed on this host" for a host's profile selections. It compiles

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: host_ruleset_info
 short_description: What the collection owns in a Linux host's firewall, what drifted, and what overrides it
-version_added: 0.2.0
+version_added: 0.1.0
 author: netreq.firewall contributors (!UNKNOWN)
 description:
   - Reads what the collection owns in the host's firewall (the table C(inet netreq), the ufw rules commented
