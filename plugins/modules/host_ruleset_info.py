@@ -247,6 +247,38 @@ rules:
       type: str
       returned: always
       sample: appliance_out_ntp
+    component:
+      description: The profile component the rule belongs to.
+      type: str
+      returned: always
+      sample: appliance
+    direction:
+      description: V(ingress) or V(egress).
+      type: str
+      returned: always
+      sample: egress
+    protocol:
+      description: V(tcp), V(udp), V(icmp) or V(any).
+      type: str
+      returned: always
+      sample: udp
+    ports:
+      description: Ports and C(low-high) ranges; empty means all ports.
+      type: list
+      elements: str
+      returned: always
+      sample: ["123"]
+    remote:
+      description: The remote addresses, networks or host names, or C([any]).
+      type: list
+      elements: str
+      returned: always
+      sample: ["204.110.219.96/27"]
+    description:
+      description: What the rule is for, from the vendor document.
+      type: str
+      returned: always
+      sample: NTP
     source:
       description: The vendor line the requirement encodes.
       type: str
