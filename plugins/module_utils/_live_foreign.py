@@ -40,6 +40,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._live_flows import
 )
 
 UFW_FILES = {4: "user.rules", 6: "user6.rules"}
+# (direction of owned traffic, the policy side that must hold HOST, the other side)
+POLICY_SIDES = (("egress", "ingress_zones", "egress_zones"), ("ingress", "egress_zones", "ingress_zones"))
 
 
 # ---------------------------------------------------------------- ufw
@@ -161,15 +163,14 @@ def firewalld_overrides(policies, flows, own_priority):
     for name, policy in sorted(policies.items(), key=lambda item: (item[1]["priority"], item[0])):
         if policy["priority"] >= own_priority:
             continue
-        for direction, zones_key, other_key in (("egress", "ingress_zones", "egress_zones"),
-                                               ("ingress", "egress_zones", "ingress_zones")):
+        for direction, zones_key, other_key in POLICY_SIDES:
             if "HOST" not in policy[zones_key]:
                 continue
             pending = [flow for flow in flows if flow.direction == direction]
             scope = [] if "ANY" in policy[other_key] else ["zones %s" % " ".join(policy[other_key])]
-            base = {"table": "firewalld policy %s" % name, "chain": "%s -> %s" % (
-                " ".join(policy["ingress_zones"]), " ".join(policy["egress_zones"])), "hook": "input" if direction == "ingress" else "output",
-                "priority": policy["priority"], "order": "before"}
+            zones = "%s -> %s" % (" ".join(policy["ingress_zones"]), " ".join(policy["egress_zones"]))
+            base = {"table": "firewalld policy %s" % name, "chain": zones, "priority": policy["priority"], "order": "before",
+                    "hook": "input" if direction == "ingress" else "output"}
             for text in policy["rich_rules"]:
                 try:
                     match, action = rich_match(text, direction)
