@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Open a report page of playbooks/report.yml in headless Chromium and check what a reader would see.
 
-Two looks through a real browser, each with a fresh profile directory and
-every background service of Chromium off (only the file:// page is opened):
+One run of a real browser, with a fresh profile directory and every
+background service of Chromium off (only the file:// page is opened), gives:
 
 * ``--dump-dom``: the DOM Chromium built from the page. It must hold the
   expected number of elements carrying ``--marker`` (table rows), each
@@ -87,11 +87,25 @@ def png_pixels(path):
     return width, height, rows
 
 
-def check_dom(args, problems):
-    rc, dom, err = chromium(args.chromium, "file://" + os.path.abspath(args.page), ["--dump-dom"], args.timeout)
+def check_page(args, problems):
+    """One Chromium run: the DOM it built (stdout of --dump-dom) and its screenshot."""
+    width, height = (int(value) for value in args.size.split(","))
+    if os.path.exists(args.png):
+        os.unlink(args.png)
+    rc, dom, err = chromium(args.chromium, "file://" + os.path.abspath(args.page),
+                            ["--dump-dom", "--screenshot=" + os.path.abspath(args.png),
+                             "--window-size=%d,%d" % (width, height)], args.timeout)
     if rc != 0 or "<html" not in dom:
         problems.append("chromium --dump-dom failed (rc %d): %s" % (rc, err.strip()[-500:]))
-        return
+    else:
+        check_dom(args, dom, problems)
+    if not os.path.exists(args.png):
+        problems.append("chromium --screenshot wrote no file (rc %d): %s" % (rc, err.strip()[-500:]))
+    else:
+        check_screenshot(args, (width, height), problems)
+
+
+def check_dom(args, dom, problems):
     if args.marker:
         count = dom.count(args.marker)
         if count != args.rows:
@@ -110,26 +124,16 @@ def check_dom(args, problems):
     print("DOM: %d characters, %d x %r" % (len(dom), dom.count(args.marker) if args.marker else 0, args.marker))
 
 
-def check_screenshot(args, problems):
-    width, height = (int(value) for value in args.size.split(","))
-    if os.path.exists(args.png):
-        os.unlink(args.png)
-    rc, _out, err = chromium(args.chromium, "file://" + os.path.abspath(args.page),
-                             ["--screenshot=" + os.path.abspath(args.png), "--window-size=%d,%d" % (width, height)],
-                             args.timeout)
-    if rc != 0 or not os.path.exists(args.png):
-        problems.append("chromium --screenshot failed (rc %d): %s" % (rc, err.strip()[-500:]))
-        return
+def check_screenshot(args, size, problems):
     got_width, got_height, rows = png_pixels(args.png)
-    if (got_width, got_height) != (width, height):
-        problems.append("screenshot is %dx%d, expected %dx%d" % (got_width, got_height, width, height))
+    if (got_width, got_height) != size:
+        problems.append("screenshot is %dx%d, expected %dx%d" % ((got_width, got_height) + tuple(size)))
     counts = {}
     for row in rows:
         for pixel in row:
             counts[pixel] = counts.get(pixel, 0) + 1
     background, most = max(counts.items(), key=lambda item: item[1])
-    total = got_width * got_height
-    inked = 1.0 - float(most) / total
+    inked = 1.0 - float(most) / (got_width * got_height)
     if len(counts) < 4 or inked < args.min_ink:
         problems.append("screenshot looks blank: %d colours, %.2f%% not background %r" % (len(counts), inked * 100, background))
     print("screenshot: %dx%d, %d colours, %.2f%% inked" % (got_width, got_height, len(counts), inked * 100))
@@ -149,8 +153,7 @@ def main():
     parser.add_argument("--timeout", type=int, default=90)
     args = parser.parse_args()
     problems = []
-    check_dom(args, problems)
-    check_screenshot(args, problems)
+    check_page(args, problems)
     if problems:
         print("\n".join("FAIL: " + problem for problem in problems))
         return 1
