@@ -87,7 +87,9 @@ seealso:
 notes:
   - Overrides are judged on IP version, protocol, destination port and remote address; other conditions make a
     finding V(possible). Connection-tracking conditions are understood (a drop of C(ct state invalid) never hits a
-    new connection). ufw's C(before.rules), firewalld zones and legacy iptables tables are not read.
+    new connection). Not read - ufw's C(before.rules); on a ufw host the tables C(ip filter) and C(ip6 filter),
+    where ufw loads its rules (ufw's own files are read instead); on a firewalld host firewalld's own tables and its
+    zones (they run after the collection's policies); legacy iptables.
 """
 
 EXAMPLES = r"""
