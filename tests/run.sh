@@ -4,10 +4,14 @@
 # Steps, in order (all run; the script exits non-zero if any of them fails):
 #   changelog     antsibull-changelog lint
 #   sanity        ansible-test sanity --python 3.11, on a copy of the working tree
+#                 (without pwsh: validate-modules on the Python modules only, see step_sanity)
 #   ansible-lint  ansible-lint with the production profile (.ansible-lint)
-#   pytest        pytest on tests/unit, tests/golden, tests/contract and tests/integration
+#   pytest        pytest on tests/unit, tests/golden, tests/contract, tests/integration and tests/reliability
 #                 (those that exist), after installing the nft CLI for syntax checks
 #   molecule      molecule test --all, when extensions/molecule/ holds scenarios
+#   reliability   docs/reliability.md is fresh: regenerated from the bad-input cases and the
+#                 fault records the molecule step wrote (.build/reliability/faults/); without
+#                 fault records only its bad-input section can be checked, and the step says so
 #
 # `bash tests/run.sh sanity pytest` runs only the named steps, in the order above.
 # Works from any directory; sets up .venv through tests/setup.sh first.
@@ -28,7 +32,7 @@ if [ ! -t 1 ]; then
     export NO_COLOR=1
 fi
 
-ALL_STEPS=(changelog sanity ansible-lint pytest molecule)
+ALL_STEPS=(changelog sanity ansible-lint pytest molecule reliability)
 SANITY_PYTHON="${NETREQ_SANITY_PYTHON:-3.11}"
 
 header() {
@@ -94,8 +98,26 @@ step_sanity() {
     stage_sanity_tree "$dest" || return 1
     echo "run: staged $(git -C "$dest" ls-files -co --exclude-standard | wc -l) files in $dest"
     # ansible-test sets the collection path for its tests itself.
+    if command -v pwsh >/dev/null 2>&1; then
+        (cd "$dest" && env -u ANSIBLE_COLLECTIONS_PATH \
+            ansible-test sanity --python "$SANITY_PYTHON")
+        return
+    fi
+    # validate-modules needs pwsh to read a PowerShell module's argument spec and stops
+    # with an error without it; none of the package registries reachable here has pwsh.
+    # So it checks the Python modules only, and every other test runs on everything
+    # (pslint skips itself with a warning). The PowerShell modules are checked as text by
+    # tests/unit/plugins/module_utils/windows/test_windows_powershell_text.py.
+    local module
+    local -a python_modules=()
+    for module in "$dest"/plugins/modules/*.py; do
+        [ -e "${module%.py}.ps1" ] || python_modules+=("plugins/modules/$(basename "$module")")
+    done
+    echo "run: pwsh is not installed: validate-modules checks ${#python_modules[@]} Python modules, not the PowerShell ones"
     (cd "$dest" && env -u ANSIBLE_COLLECTIONS_PATH \
-        ansible-test sanity --python "$SANITY_PYTHON")
+        ansible-test sanity --python "$SANITY_PYTHON" --skip-test validate-modules &&
+        env -u ANSIBLE_COLLECTIONS_PATH \
+        ansible-test sanity --python "$SANITY_PYTHON" --test validate-modules "${python_modules[@]}")
 }
 
 step_ansible_lint() {
@@ -129,7 +151,7 @@ step_pytest() {
     local dir rc
     local -a dirs=()
     ensure_nft_cli
-    for dir in tests/unit tests/golden tests/contract tests/integration; do
+    for dir in tests/unit tests/golden tests/contract tests/integration tests/reliability; do
         [ -d "$dir" ] && dirs+=("$dir")
     done
     if [ "${#dirs[@]}" -eq 0 ]; then
@@ -153,9 +175,19 @@ step_molecule() {
         echo "run: no Molecule scenarios in extensions/molecule/ (no */molecule.yml): skipped"
         return 77
     fi
+    # The fault scenarios write one record per injected fault; records of an
+    # earlier run must not reach docs/reliability.md (step reliability).
+    rm -rf "$REPO/.build/reliability/faults"
     # Molecule reads extensions/molecule/config.yml only when run from the
     # collection root (the directory holding galaxy.yml).
     molecule test --all
+}
+
+# Regenerates the report in memory and compares it with the committed file
+# (the tool prints the difference); fails when it is stale or when a fault
+# record says a fault left the host half-applied.
+step_reliability() {
+    python tests/tools/reliability_report.py --check
 }
 
 # ---------------------------------------------------------------- driver

@@ -20,7 +20,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._render import backends_with, render, renderer_options
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
@@ -70,6 +70,7 @@ def render_for_host(rules, backend, args):
         raise AnsibleActionFail("render_options: unknown option(s) %s for backend %s; valid: %s"
                                 % (", ".join(unknown), backend, ", ".join(sorted(known - set(TASK_OPTIONS)))))
     renderings = {}
+    rules = check_rules(rules)  # once for every candidate backend
     for name in candidates:
         options = dict((key, value) for key, value in wanted.items() if key in accepted[name])
         options.update((key, args[key]) for key in TASK_OPTIONS)

@@ -109,18 +109,17 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import render as render_rules
-from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
+from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
 
-def render(rules, backend=None, fqdn_strategy=None, wildcard_fallback=None, options=None):
+def render(rules, *positional, **keywords):
     """Shell over the renderer table: argument checks from DOCUMENTATION, errors as filter errors."""
-    arguments = validate_filter_args("netreq.firewall.render", DOCUMENTATION, {
-        "backend": backend, "fqdn_strategy": fqdn_strategy or "reject",
-        "wildcard_fallback": wildcard_fallback, "options": options if options is not None else {},
-    })
+    arguments = bind_filter_args("netreq.firewall.render", DOCUMENTATION, positional, keywords)
+    arguments["fqdn_strategy"] = arguments.get("fqdn_strategy") or "reject"
+    arguments["options"] = arguments.get("options") or {}
     backend_options = dict(arguments["options"])
     backend_options["fqdn_strategy"] = arguments["fqdn_strategy"]
-    backend_options["wildcard_fallback"] = arguments["wildcard_fallback"]
+    backend_options["wildcard_fallback"] = arguments.get("wildcard_fallback")
     try:
         return render_rules(arguments["backend"], rules, **backend_options)
     except NetreqError as exc:

@@ -127,18 +127,18 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules, compile_selections
-from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
+from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
 
-def requirements(profile, component=None, params=None, enable=None, expires=None):
+def requirements(profile, *positional, **keywords):
     """Shell over ``compile_rules``: argument checks from DOCUMENTATION, errors as filter errors."""
-    arguments = validate_filter_args("netreq.firewall.requirements", DOCUMENTATION, {
-        "component": component, "params": params if params is not None else {},
-        "enable": enable if enable is not None else [], "expires": expires,
-    })
+    given = bind_filter_args("netreq.firewall.requirements", DOCUMENTATION, positional, keywords)
+    arguments = {"component": given.get("component"), "params": given.get("params") or {},
+                 "enable": given.get("enable") or [], "expires": given.get("expires")}
     try:
         if isinstance(profile, (list, tuple)):
             if any(value not in (None, {}, []) for value in arguments.values()):
+                # the selections carry their own options; outer ones would be ambiguous
                 raise AnsibleFilterError("netreq.firewall.requirements: with a list of selections, put component, params, "
                                          "enable and expires inside each selection")
             return compile_selections(profile)

@@ -42,10 +42,12 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import rules_markdown as markdown_table
+from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
 
-def rules_markdown(rules):
+def rules_markdown(rules, *positional, **keywords):
     """Shell over ``_render._markdown.rules_markdown`` that refuses anything but a Rule list."""
+    bind_filter_args("netreq.firewall.rules_markdown", DOCUMENTATION, positional, keywords)
     try:
         check_rules(rules)
     except NetreqError as exc:

@@ -135,6 +135,12 @@ def _fast_ipv4(text):
 
 
 def _parse_network_slow(text, value):
+    if "%" in text:
+        # ipaddress accepts fe80::1%eth0 and drops the zone; a firewall rule cannot match a zone
+        address, _sep, rest = text.partition("%")
+        zone = rest.partition("/")[0]
+        raise ValueError("%r names the interface zone %%%s, which a firewall rule cannot match; write the address "
+                         "without it (%s)" % (value, zone, address))
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -216,6 +222,12 @@ def parse_hostname(value, allow_wildcard):
         raise ValueError("%r: a wildcard may only be the whole first label, as in *.example.com" % value)
     if len(name) > 253 or not _HOSTNAME_RE.match(name):
         raise ValueError("%r is neither an IP address, a CIDR nor a valid host name" % value)
+    labels = name.split(".")
+    if len(labels) == 4 and all(label.isdigit() for label in labels[:3]):
+        # 198.51.100.l passes as a host name (its last label starts with a letter); taken as one,
+        # the fix offered for host names would be to open the port to any address
+        raise ValueError("%r looks like a mistyped IPv4 address (the last part is not a number), not a host name; "
+                         "correct the address" % value)
     return text
 
 

@@ -254,10 +254,18 @@ class Applier(object):
         self.runner = runner or CommandRunner(module)
         self.warnings = []
 
+    # a NoopMemo (see _noop_memo) that a dispatching module sets; runs record proven no-ops in it
+    memo = None
+
     @classmethod
     def detect(cls, runner):
         """Whether the host runs this backend (for ``backend: auto``); cheap and read only."""
         raise NotImplementedError
+
+    @classmethod
+    def fingerprint(cls, runner, params):
+        """A digest of the owned live state read the cheap way, for the no-op memo; None: no memo."""
+        return None
 
     # -- the steps; subclasses implement them
 
@@ -333,6 +341,9 @@ class Applier(object):
                 "after_header": "%s (desired)" % self.subject(desired),
             }
         result.update(self.report(desired, final, plan))
+        if self.memo is not None and not self.module.check_mode:
+            settled = self.plan(desired, final) if plan.changed else plan
+            self.memo.remember(self.fingerprint(self.runner, self.params), settled.as_dict())
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return result

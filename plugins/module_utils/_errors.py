@@ -10,6 +10,9 @@ so every message must already say which profile, requirement and field is wrong.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping, Sequence
+
 
 class NetreqError(Exception):
     """Base class for every error the collection raises on purpose."""
@@ -56,3 +59,28 @@ class UnsupportedRuleError(NetreqError):
         if fix:
             message += " (fix: %s)" % fix
         super().__init__(message)
+
+
+def did_you_mean(word, choices):
+    """`` (did you mean X?)`` for a near miss among ``choices``, else an empty string."""
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return " (did you mean %s?)" % close[0] if close else ""
+
+
+def type_name(value):
+    """A plain name for the type of a value from YAML or Jinja.
+
+    Ansible hands plugins its own container and string subclasses (lazy
+    templates, tagged values); their class names mean nothing to a user.
+    """
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (int, "an integer"), (float, "a number"),
+                       (dict, "a mapping"), ((list, tuple), "a list")):
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, Sequence):
+        return "a list"
+    return "a %s" % type(value).__name__.lstrip("_")

@@ -38,8 +38,11 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     InputError,
     Plan,
     diff_entries,
+    read_bytes,
     write_atomic,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import firewalld_runs
+from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
 
 # The options of netreq.firewall.firewalld_ruleset (and of the firewalld part of host_ruleset).
 ARGUMENT_SPEC = dict(
@@ -99,17 +102,35 @@ class FirewalldApplier(Applier):
 
     @classmethod
     def detect(cls, runner):
-        """firewalld is the backend when its unit is active: ``systemctl is-active`` (a C program, ~5 ms).
+        """firewalld is the backend when its unit is active (see ``_host_detect.firewalld_runs``)."""
+        return firewalld_runs(runner)
 
-        It is the same test the host_firewall role makes with service_facts,
-        needs neither D-Bus bindings nor firewall-cmd (a 0.4 s Python start),
-        and a firewalld that is installed but stopped is not the backend.
+    @classmethod
+    def fingerprint(cls, runner, params):
+        """Owned XML files, zone file names, and nft's listing of firewalld's own table; None without it.
+
+        firewalld's runtime, as the kernel holds it, is its nftables table:
+        every runtime change to an owned policy or ipset changes that table.
+        With firewalld's iptables backend there is no such table, and no memo.
         """
-        systemctl = runner.binary("systemctl", required=False)
-        if systemctl:
-            return runner.run([systemctl, "is-active", "--quiet", "firewalld.service"])[0] == 0
-        firewall_cmd = runner.binary("firewall-cmd", required=False)
-        return bool(firewall_cmd) and runner.run([firewall_cmd, "--state"])[0] == 0
+        nft = runner.binary("nft", required=False)
+        if not nft:
+            return None
+        rc, listing, _err = runner.run([nft, "-s", "list", "table", "inet", "firewalld"])
+        if rc != 0:
+            return None
+        prefix = params.get("policy_prefix") or FIREWALLD_POLICY_PREFIX
+        files = {}
+        for kind in ("policies", "ipsets"):
+            for name, path in config.owned_files(cls.root + os.path.join(CONFIG_DIR, kind), prefix).items():
+                files[kind + "/" + name] = (read_bytes(path) or b"").decode("utf-8", "replace")
+        zones = []
+        for directory in (CONFIG_DIR, SYSTEM_DIR):
+            try:
+                zones.append(sorted(os.listdir(cls.root + os.path.join(directory, "zones"))))
+            except OSError:
+                zones.append(None)
+        return digest(listing, files, zones)
 
     def path(self, *parts):
         return self.root + os.path.join(CONFIG_DIR, *parts)

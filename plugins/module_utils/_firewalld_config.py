@@ -26,6 +26,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
@@ -149,6 +150,11 @@ def desired_state(params):
             errors.append("%s: type must be a hash type such as hash:ip or hash:net, got %r" % (where, set_type))
         if family not in IPSET_FAMILIES:
             errors.append("%s: family must be inet or inet6, got %r" % (where, family))
+        for host in item.get("hosts") or []:
+            try:
+                addr.parse_hostname(host, allow_wildcard=False)
+            except ValueError as exc:
+                errors.append("%s.hosts: %s" % (where, exc))
         desired["ipsets"][name] = {"name": name, "type": set_type, "family": family, "entries": []}
     for policy in desired["policies"].values():
         for text in policy["rich_rules"]:

@@ -9,10 +9,11 @@ ansible.module_utils only).
 
 ``backend: auto`` used to cost a remote call of its own (service facts) before
 the one that applied the rules. Here the host answers it: the controller sends
-the rendering of every candidate backend, and ``select_backend`` asks each
-applier, in ``DETECTION_ORDER``, whether the host runs it (firewalld when its
-daemon runs, else ufw when it is enabled, else plain nftables). The answer is
-read from files and one cheap query, so a no-op run stays one remote call.
+the rendering of every candidate backend, and ``select_backend`` asks, in
+``DETECTION_ORDER``, whether the host runs each (firewalld when its daemon
+runs, else ufw when it is enabled, else plain nftables). ``_host_detect``
+answers from files and one cheap query without importing any applier, so a
+no-op run stays one remote call and compiles only the applier it uses.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTORS
+from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import NoopMemo
 
 
 def _firewalld():
@@ -50,13 +53,43 @@ def select_backend(requested, runner):
     if requested != "auto":
         return requested
     for name in DETECTION_ORDER:
-        if APPLIERS[name]()[0].detect(runner):
+        if DETECTORS[name](runner):
             return name
     raise InputError("backend auto: the host runs none of %s (no firewalld daemon, ufw not enabled, no nft command)"
                      % ", ".join(DETECTION_ORDER))
 
 
-def applier_for(backend, renderings, module, runner):
+class RecalledNoop(object):
+    """Stands in for the applier when the memo answered: the remembered no-op is the run's result."""
+
+    def __init__(self, backend, plan, runner):
+        self.backend = backend
+        self.plan = plan
+        self.runner = runner
+
+    def run(self):
+        return {"changed": False, "backend": self.backend, "plan": dict(self.plan), "commands": list(self.runner.log)}
+
+
+def recall_noop(backend, renderings, module, runner):
+    """``(memo, recalled)``: the backend's no-op memo, and a RecalledNoop when it answers for this host.
+
+    A hit needs the same rendering as a run that proved the host needs
+    nothing, and the same owned live state as then, read the cheap way. Diff
+    mode compares in full (it prints both states), and so does a backend
+    without a fingerprint (None never matches).
+    """
+    rendering = renderings.get(backend)
+    if not isinstance(rendering, dict) or rendering.get("error"):
+        return None, None
+    memo = NoopMemo(backend, rendering)
+    if module._diff:
+        return memo, None  # compares in full, and still records a no-op it proves
+    plan = memo.recall(APPLIERS[backend]()[0].fingerprint(runner, dict(rendering.get("params") or {})))
+    return memo, (RecalledNoop(backend, plan, runner) if plan else None)
+
+
+def applier_for(backend, renderings, module, runner, memo=None):
     """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's."""
     rendering = renderings.get(backend)
     if rendering is None:
@@ -69,4 +102,6 @@ def applier_for(backend, renderings, module, runner):
     result = validator.validate(dict(rendering.get("params") or {}))
     if result.error_messages:
         raise InputError("backend %s: %s" % (backend, "; ".join(result.error_messages)))
-    return applier_class(module, params=result.validated_parameters, runner=runner)
+    applier = applier_class(module, params=result.validated_parameters, runner=runner)
+    applier.memo = memo
+    return applier

@@ -26,7 +26,7 @@ import datetime
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, ProfileError
+from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, ProfileError, did_you_mean, type_name
 from ansible_collections.netreq.firewall.plugins.module_utils._profile import (
     DIRECTIONS,
     coerce_parameter,
@@ -178,7 +178,10 @@ def _rules_for(requirement, values, options):
         else:  # parameter values were normalized when they were checked
             remote.extend(_require(values, requirement, name, "remote"))
     if not remote:
-        raise ProfileError("resolves to no remote endpoint (an empty parameter); nothing would be allowed", field="remote", **fail)
+        empty = [name for name, _literal in requirement.remote_items if name is not None]
+        raise ProfileError("parameter %s is an empty list, so this requirement resolves to no remote endpoint and would "
+                           "allow nothing; give at least one address (or [any])" % " and ".join(empty),
+                           field="params.%s" % empty[0], **fail)
     try:
         remote = addr.combine_remote(remote)
     except ValueError as exc:
@@ -251,6 +254,24 @@ def describe_profile(profile):
 _SELECTION_KEYS = {"profile", "component", "params", "enable", "expires"}
 
 
+def _check_selection(index, selection):
+    """One selection's shape, with a message naming its position, its profile and the key at fault."""
+    field = "selections[%d]" % index
+    if not isinstance(selection, dict):
+        raise ProfileError("selection %d must be a mapping {profile, component, params, enable, expires}, got %s"
+                           % (index + 1, type_name(selection)), field=field)
+    profile = selection.get("profile")
+    label = profile if isinstance(profile, str) else None
+    unknown = sorted(str(key) for key in set(selection) - _SELECTION_KEYS)
+    if unknown:
+        raise ProfileError("selection %d has unknown key %r%s; a selection has profile, component, params, enable, expires"
+                           % (index + 1, unknown[0], did_you_mean(unknown[0], _SELECTION_KEYS)),
+                           profile=label, field="%s.%s" % (field, unknown[0]))
+    if "profile" not in selection:
+        raise ProfileError("selection %d has no profile (a built-in name, a file path or a dict)" % (index + 1),
+                           field="%s.profile" % field)
+
+
 def compile_selections(selections, now=None):
     """Rules of several profile selections, for one host; rule ids must stay unique per profile.
 
@@ -262,9 +283,7 @@ def compile_selections(selections, now=None):
         raise ProfileError("a list of profile selections {profile, component, params, enable, expires} is required")
     rules, owners = [], {}
     for index, selection in enumerate(selections):
-        if not isinstance(selection, dict) or "profile" not in selection or set(selection) - _SELECTION_KEYS:
-            raise ProfileError("selection %d must be a mapping with profile and optionally component, params, enable, expires"
-                               % (index + 1), field="selections[%d]" % index)
+        _check_selection(index, selection)
         arguments = {key: selection[key] for key in _SELECTION_KEYS - {"profile"} if selection.get(key) is not None}
         for rule in compile_rules(selection["profile"], now=now, **arguments):
             key = "%s:%s" % (rule["profile"], rule["id"])
@@ -317,17 +336,28 @@ def _check_rule(rule):
         raise NetreqError("rule %s: expires must be null or an ISO 8601 date-time (Rule contract)" % rule_id)
 
 
+class CheckedRules(tuple):
+    """A Rule list that ``check_rules`` has accepted: rendering it for several backends checks it once."""
+
+
 def check_rules(rules):
     """Refuse anything that is not a Rule list as ``compile_rules`` makes it; the renderers rely on this.
 
     Cheap on purpose (no address is parsed here): renderers parse each remote
     entry once when they split it, and refuse entries that are neither an
-    address nor a host name there.
+    address nor a host name there. Returns the rules as ``CheckedRules``.
     """
+    if isinstance(rules, CheckedRules):
+        return rules
     if not isinstance(rules, (list, tuple)):
-        raise NetreqError("expected the Rule list produced by netreq.firewall.requirements, got %s" % type(rules).__name__)
+        raise NetreqError("expected the Rule list produced by netreq.firewall.requirements, got %s" % type_name(rules))
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict) or set(rule) != _RULE_KEY_SET:
             raise NetreqError("item %d is not a Rule (expected keys: %s)" % (index, ", ".join(RULE_KEYS)))
-        _check_rule(rule)
-    return rules
+        try:
+            _check_rule(rule)
+        except NetreqError as exc:
+            if not isinstance(rule["profile"], str):
+                raise
+            raise NetreqError("profile %s, %s" % (rule["profile"], exc))
+    return CheckedRules(rules)

@@ -42,6 +42,8 @@ import os
 import tempfile
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError, Plan, diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import nft_present
+from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     RulesetError,
     canonical_table,
@@ -112,7 +114,22 @@ class NftablesApplier(Applier):
     @classmethod
     def detect(cls, runner):
         """Plain nftables is the fallback backend: it is there whenever nft is."""
-        return bool(runner.binary("nft", required=False))
+        return nft_present(runner)
+
+    @classmethod
+    def fingerprint(cls, runner, params):
+        """A digest of nft's raw listing of the owned table (one ``nft -s list table``); None if unreadable."""
+        nft = runner.binary("nft", required=False)
+        try:
+            family, name = parse_table_spec(params.get("table") or NFT_TABLE_SPEC)
+        except RulesetError:
+            return None
+        if not nft:
+            return None
+        rc, out, err = runner.run([nft, "-s", "list", "table", family, name])
+        if rc != 0:
+            return digest("absent") if any(marker in err for marker in ABSENT_MARKERS) else None
+        return digest(out)
 
     # -- validate and prepare
 

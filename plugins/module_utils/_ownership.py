@@ -41,6 +41,9 @@ WINDOWS_GROUP_PREFIX = TAG_PREFIX
 # Cloud objects (security groups, NSG rules, firewall rules) are named from this prefix.
 CLOUD_NAME_PREFIX = OWNER
 
+# Where the collection keeps its own state on a managed host (caches, never rules).
+HOST_STATE_DIR = "/var/lib/" + OWNER
+
 
 def tag(profile, rule_id):
     """The ownership tag of one rule: ``netreq:<profile>:<id>``."""

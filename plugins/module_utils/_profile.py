@@ -255,8 +255,12 @@ class Profile:
             self._fail(unknown[0], "unknown field; allowed: %s" % ", ".join(sorted(_PROFILE_KEYS)))
         if raw.get("schema_version") != SCHEMA_VERSION:
             self._fail("schema_version", "must be %d" % SCHEMA_VERSION)
-        if not self.name or not _NAME_RE.match(self.name):
+        if raw.get("name") is None:
             self._fail("name", "is required: lower-case letters, digits and underscores")
+        if not self.name or not _NAME_RE.match(self.name):
+            suggestion = re.sub(r"[^a-z0-9_]", "_", str(raw["name"]).lower())
+            self._fail("name", "%r is not a valid profile name: use lower-case letters, digits and underscores, starting "
+                               "with a letter (e.g. %r)" % (raw["name"], suggestion))
         for field in ("vendor", "product"):
             if not isinstance(raw.get(field), str) or not raw[field].strip():
                 self._fail(field, "is required and must be a non-empty string")

@@ -48,6 +48,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     read_bytes,
     write_atomic,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import UFW_CONF, ufw_enabled
+from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_files import (
     LOG_LEVELS,
@@ -79,7 +81,7 @@ PATHS = {
     "rules4": "/etc/ufw/user.rules",
     "rules6": "/etc/ufw/user6.rules",
     "defaults": "/etc/default/ufw",
-    "conf": "/etc/ufw/ufw.conf",
+    "conf": UFW_CONF,
     "after4": "/etc/ufw/after.rules",
     "after6": "/etc/ufw/after6.rules",
     "proc_ipv6": "/proc/sys/net/ipv6",  # ufw uses IPv6 only when the kernel has it
@@ -194,8 +196,15 @@ class UfwApplier(Applier):
     @classmethod
     def detect(cls, runner):
         """ufw is the host's firewall when ufw.conf says ENABLED=yes (read from the file, nothing run)."""
-        text = read_bytes(PATHS["conf"])
-        return text is not None and read_settings(text.decode("utf-8", "replace")).get("enabled") == "yes"
+        return ufw_enabled(PATHS["conf"])
+
+    @classmethod
+    def fingerprint(cls, runner, params):
+        """A digest of the files ufw's state is read from (nothing run)."""
+        names = ("defaults", "conf", "rules4", "rules6")
+        contents = [read_bytes(PATHS[name]) for name in names]
+        return digest([None if data is None else data.decode("utf-8", "replace") for data in contents],
+                      os.path.exists(PATHS["proc_ipv6"]))
 
     # -- validate, read, plan
 

@@ -20,6 +20,12 @@ description:
     M(netreq.firewall.nftables_ruleset). The whole input is validated before anything is changed, one batch write
     applies it, the result is read back, and a failure restores the previous state.
   - Rules the collection did not create are never touched; stale rules it created are removed.
+  - A run that finds nothing to change records that (a digest of the rendering, a digest of the owned live state
+    and the no-op plan) in C(/var/lib/netreq/noop/) on the host. The next run with the same rendering reads the
+    owned state the cheap way (nftables' listing of its table; ufw's files; firewalld's owned files and its
+    nftables table) and, when it is still the same, reports the remembered no-op without comparing every rule
+    again. Any difference, and diff mode, compares in full; so does firewalld with its iptables backend. Deleting
+    the directory only costs one full comparison.
   - An action plugin does the controller part; the module part runs on the host.
 extends_documentation_fragment:
   - netreq.firewall.attributes
@@ -110,6 +116,13 @@ detected:
   returned: always
   type: bool
   sample: true
+compared:
+  description:
+    - V(memo) when the host answered from its record of the last proven no-op (see the description), V(full)
+      when the rules were compared one by one.
+  returned: when the backend was chosen
+  type: str
+  sample: full
 rules_compiled:
   description: The number of compiled rules (one direction, protocol and set of ports each) that were rendered.
   returned: always
@@ -166,7 +179,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC, unpack_renderings
-from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, recall_noop, select_backend
 
 
 def main():
@@ -188,7 +201,10 @@ def main():
     def choose():
         backend = select_backend(module.params["backend"], runner)
         extra["backend"] = backend
-        return applier_for(backend, renderings.get("backends") or {}, module, runner)
+        backends = renderings.get("backends") or {}
+        memo, recalled = recall_noop(backend, backends, module, runner)
+        extra["compared"] = "memo" if recalled else "full"
+        return recalled or applier_for(backend, backends, module, runner, memo=memo)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run

@@ -76,6 +76,6 @@ def check_capabilities(backend, rules):
 def render(backend, rules, **options):
     """Render a Rule list for ``backend``; options are the backend's own."""
     module = _module(backend)
-    rules = list(check_rules(rules))
+    rules = check_rules(rules)
     check_capabilities(backend, rules)
     return module.render(rules, **options)

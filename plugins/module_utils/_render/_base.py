@@ -20,6 +20,7 @@ Nothing here touches a host; it runs on the controller.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
@@ -144,26 +145,37 @@ def split_remote(rule):
 
     The entries are already normalized by the model, so each is parsed once
     here (``Network`` values, not ``ipaddress`` objects: see ``_addresses``),
-    and each family is merged losslessly.
+    and each family is merged losslessly. A host rendered for several backends
+    splits the same remote lists again, so the split is kept per list.
     """
+    try:
+        is_any, ipv4, ipv6, fqdns, wildcards = _split_remote(tuple(rule["remote"]))
+    except ValueError as exc:
+        raise NetreqError("profile %s, rule %s, field remote: %s" % (rule["profile"], rule["id"], exc))
+    return is_any, list(ipv4), list(ipv6), list(fqdns), list(wildcards)
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_remote(remote):
     is_any = False
     networks, fqdns, wildcards = [], [], []
-    for item in rule["remote"]:
+    for item in remote:
         if item == addr.ANY:
             is_any = True
             continue
         try:
             networks.append(addr.parse_network(item))
-        except ValueError:
+        except ValueError as address_error:
+            if addr.looks_numeric(item):  # meant as an address: say what is wrong with it, not that it is no host name
+                raise address_error
             try:
                 addr.parse_hostname(item, allow_wildcard=True)
             except ValueError as exc:
-                raise NetreqError("rule %s: remote entry %r is neither an address nor a host name (%s)" % (rule["id"], item, exc))
+                raise ValueError("remote entry %r is neither an address nor a host name (%s)" % (item, exc))
             (wildcards if item.startswith("*.") else fqdns).append(item)
     merged = addr.merge_networks(networks)
-    ipv4 = [net for net in merged if net.version == 4]
-    ipv6 = [net for net in merged if net.version == 6]
-    return is_any, ipv4, ipv6, fqdns, wildcards
+    return (is_any, tuple(net for net in merged if net.version == 4), tuple(net for net in merged if net.version == 6),
+            tuple(fqdns), tuple(wildcards))
 
 
 def format_network(net, host_prefix=False):
@@ -216,8 +228,12 @@ class RenderContext:
         self.proxy_allowlist = []
         self.resolve_sets = []
 
+    # what each way out costs, so the hint never offers opening a port to everyone without saying so
+    _STRATEGY_NOTES = {"any_address": " (opens the ports to every address)"}
+
     def _fix_hint(self):
-        return " or ".join("fqdn_strategy=%s" % strategy for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
+        return " or ".join("fqdn_strategy=%s%s" % (strategy, self._STRATEGY_NOTES.get(strategy, ""))
+                           for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
 
     def plan_remote(self, rule):
         planned = PlannedRemote()

@@ -18,7 +18,7 @@ def test_one_profile_and_a_selection_list_give_the_same_rules():
 CASES = [
     ("same requirement selected twice", lambda: requirements_filter([{"profile": "pdq_connect"}, {"profile": "pdq_connect", "component": "agent"}]),
      ["profile pdq_connect", "requirement agent_wss", "comes from selections 1 and 2"]),
-    ("selection without a profile", lambda: requirements_filter([{"component": "agent"}]), ["selection 1 must be a mapping with profile"]),
+    ("selection without a profile", lambda: requirements_filter([{"component": "agent"}]), ["field selections[0].profile", "selection 1 has no profile"]),
     ("selection list with outer options", lambda: requirements_filter([{"profile": "pdq_connect"}], component="agent"),
      ["put component, params, enable and expires inside each selection"]),
     ("argument of the wrong type", lambda: requirements_filter("rackspace_pdr", params=["agent_cidrs"]),

@@ -101,7 +101,8 @@ CASES = [
     ("port parameter not a number", lambda t: user_compile(USER_PROFILE, params={"servers": ["203.0.113.1"], "port": "https"}),
      ["profile acme_agent", "field params.port", "'https' is not a number"]),
     ("empty parameter list", lambda t: user_compile(USER_PROFILE, params={"servers": []}),
-     ["profile acme_agent", "requirement agent_out", "field remote", "resolves to no remote endpoint"]),
+     ["profile acme_agent", "requirement agent_out", "field params.servers", "parameter servers is an empty list",
+      "resolves to no remote endpoint"]),
     ("nothing applies", lambda t: user_compile(user_profile(when=[{"parameter": "debug", "equals": True}])),
      ["profile acme_agent", "no requirement applies", "skipped: agent_out"]),
     # --- options and expiry

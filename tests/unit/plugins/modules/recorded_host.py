@@ -54,6 +54,8 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _noop_memo
+
 
 def load_cases(test_file):
     """The ``test_cases`` of the YAML file named like ``test_file`` (``.py`` -> ``.yaml``)."""
@@ -82,6 +84,8 @@ class RecordedHost(object):
         self.tmpdir = str(tmp_path / "tmp")
         os.makedirs(self.root)
         os.makedirs(self.tmpdir)
+        # the no-op memo of a run lives on the fake host too, never on this machine
+        monkeypatch.setattr(_noop_memo, "MEMO_DIR", self.path(_noop_memo.MEMO_DIR))
         self.expected = []
         self.calls = []
         self.warnings = []
@@ -212,6 +216,9 @@ class RecordedHost(object):
             assert not self.warnings, self.warnings
         if flags_diff(case) and not outcome.failed:
             assert "diff" in result and set(result["diff"]) >= {"before", "after"}, result
+        for later in case.get("then") or []:  # later runs on the same host, its files as this run left them
+            self.calls, self.warnings = [], []
+            self.check(main, later)
         return result
 
 

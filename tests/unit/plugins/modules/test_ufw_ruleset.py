@@ -79,3 +79,19 @@ def test_a_dispatching_module_passes_its_own_options(recorded):
     result = applier.run()
     assert result["changed"] and result["commands"] == [] and len(result["plan"]["added"]) == 2
     assert result["plan"]["settings"] == [{"name": "default_outgoing", "before": "allow", "after": "deny"}]
+
+
+def test_fingerprint_follows_every_file_the_state_is_read_from(recorded):
+    """The no-op memo's view of ufw: any edit of a file read by ``read`` must give another digest."""
+    files = {"/etc/default/ufw": "DEFAULT_INPUT_POLICY=\"DROP\"\n", "/etc/ufw/ufw.conf": "ENABLED=yes\n",
+             "/etc/ufw/user.rules": "*filter\nCOMMIT\n", "/etc/ufw/user6.rules": "*filter\nCOMMIT\n"}
+    recorded.write_files(files)
+    first = _ufw_apply.UfwApplier.fingerprint(None, {})
+    assert first == _ufw_apply.UfwApplier.fingerprint(None, {})
+    seen = {first}
+    for path in files:
+        recorded.write_files({path: files[path] + "# edited\n"})
+        changed = _ufw_apply.UfwApplier.fingerprint(None, {})
+        assert changed not in seen, path
+        seen.add(changed)
+    assert recorded.calls == []

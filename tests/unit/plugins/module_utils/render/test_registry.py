@@ -73,8 +73,11 @@ def test_the_rule_contract_is_checked_once_for_every_backend(backend, bad, words
 
 @pytest.mark.parametrize("backend", registry.BACKENDS)
 def test_remote_entries_that_are_neither_address_nor_name_are_refused(backend):
-    with pytest.raises(NetreqError, match="r1: remote entry '198.51.100.5/24' is neither"):
+    # meant as an address: the message says what is wrong with the address
+    with pytest.raises(NetreqError, match=r"rule r1, field remote: '198.51.100.5/24' has host bits set"):
         registry.render(backend, [rule(remote=["198.51.100.5/24"])], fqdn_strategy="any_address")
+    with pytest.raises(NetreqError, match="rule r1, field remote: remote entry 'app_server!' is neither"):
+        registry.render(backend, [rule(remote=["app_server!"])], fqdn_strategy="any_address")
 
 
 @pytest.mark.parametrize("backend", registry.BACKENDS)
