@@ -33,3 +33,19 @@ attributes:
     support: full
     platforms: posix
 """
+
+    # Read-only modules: nothing to predict in check mode, nothing to diff.
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: N/A
+    details: The module changes nothing, so there is no diff.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""

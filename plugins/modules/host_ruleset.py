@@ -176,38 +176,11 @@ commands:
   sample: ["/usr/sbin/nft -f /root/.ansible/tmp/ansible-tmp-1/nftables-x1y2.nft"]
 """
 
-import base64
-import json
-import zlib
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC, unpack_renderings
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, recall_noop, select_backend
-
-ARGUMENT_SPEC = dict(
-    profiles=dict(type="list", elements="dict", required=True),
-    backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
-    ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
-    egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
-    fqdn_strategy=dict(type="str", choices=["reject", "any_address", "proxy"], default="reject"),
-    wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
-    render_options=dict(type="dict", default={}),
-    renderings=dict(type="raw"),
-)
-
-
-def unpack_renderings(value):
-    """The renderings dict from what the action plugin sent (see its pack_renderings)."""
-    if value is None or isinstance(value, dict):
-        return value
-    try:
-        data = json.loads(zlib.decompress(base64.b64decode(value)).decode("utf-8"))
-    except (TypeError, ValueError, zlib.error) as exc:
-        raise ValueError("not the packed renderings of the action plugin: %s" % exc)
-    if not isinstance(data, dict):
-        raise ValueError("not the packed renderings of the action plugin")
-    return data
 
 
 def main():

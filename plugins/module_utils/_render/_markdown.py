@@ -10,7 +10,9 @@ so the tables show the same columns as the vendor tables plus the source quote.
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import load_profile
+import os
+
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import CATALOG_DIR, load_profile
 
 
 def _cell(text):
@@ -59,12 +61,20 @@ def _list(items):
     return ", ".join("`%s`" % item for item in items)
 
 
+def _builtin(profile):
+    """Whether ``profile`` was loaded from the collection's own catalog."""
+    return bool(profile.origin) and os.path.dirname(profile.origin) == CATALOG_DIR
+
+
 def profile_markdown(profile):
     """The whole profile: metadata, parameters, and one row per requirement."""
     profile = load_profile(profile)
     source = profile.source
     lines = ["# %s: %s" % (profile.vendor, profile.product), ""]
-    lines.append("Built-in profile `%s`, generated from `catalog/%s.yml`; do not edit by hand." % (profile.name, profile.name))
+    if _builtin(profile):
+        lines.append("Built-in profile `%s`, generated from `catalog/%s.yml`; do not edit by hand." % (profile.name, profile.name))
+    else:
+        lines.append("Profile `%s`, %s." % (profile.name, "from `%s`" % profile.origin if profile.origin else "given as data"))
     lines.append("")
     lines.append("Source document: %s%s%s." % (
         source.get("title") or "unnamed",

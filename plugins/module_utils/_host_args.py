@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the options of netreq.firewall.host_ruleset and of its read-only twin host_ruleset_info.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It runs on managed hosts (standard library only). Both
+modules take the same options, so that host_ruleset_info compares a host with
+exactly what host_ruleset applies with the same variables; a module cannot
+import another module on the host, so the shared part lives here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+ARGUMENT_SPEC = dict(
+    profiles=dict(type="list", elements="dict", required=True),
+    backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
+    ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
+    egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
+    fqdn_strategy=dict(type="str", choices=["reject", "any_address", "proxy"], default="reject"),
+    wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
+    render_options=dict(type="dict", default={}),
+    renderings=dict(type="raw"),
+)
+
+
+def unpack_renderings(value):
+    """The renderings dict from what the action plugin sent (see its pack_renderings)."""
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(value)).decode("utf-8"))
+    except (TypeError, ValueError, zlib.error) as exc:
+        raise ValueError("not the packed renderings of the action plugin: %s" % exc)
+    if not isinstance(data, dict):
+        raise ValueError("not the packed renderings of the action plugin")
+    return data
