@@ -56,8 +56,12 @@ def select_backend(requested, runner):
                      % ", ".join(DETECTION_ORDER))
 
 
-def applier_for(backend, renderings, module, runner):
-    """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's."""
+def applier_for(backend, renderings, module, runner, prefill=None):
+    """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's.
+
+    ``prefill`` may complete the validated options first (the last good
+    addresses of resolved names joining an nftables transaction).
+    """
     rendering = renderings.get(backend)
     if rendering is None:
         raise InputError("backend %s was chosen but no rendering for it was given (rendered: %s)"
@@ -69,4 +73,7 @@ def applier_for(backend, renderings, module, runner):
     result = validator.validate(dict(rendering.get("params") or {}))
     if result.error_messages:
         raise InputError("backend %s: %s" % (backend, "; ".join(result.error_messages)))
-    return applier_class(module, params=result.validated_parameters, runner=runner)
+    params = result.validated_parameters
+    if prefill is not None:
+        params = prefill(params)
+    return applier_class(module, params=params, runner=runner)

@@ -56,14 +56,30 @@ options:
   fqdn_strategy:
     description:
       - What to do with host names in the rules, as for the P(netreq.firewall.render#filter) filter.
+      - V(resolve) fills nftables sets, firewalld ipsets or per-address ufw rules with the addresses the host's own
+        resolver returns. The module writes which names fill which sets to a state file on the host and, after a
+        change, runs the refresher the P(netreq.firewall.host_firewall#role) role installs (a systemd service and
+        timer), which keeps them in step with DNS between runs. A name that fails to resolve keeps its last good
+        addresses and is reported in RV(resolve). What the refresher writes is never reported as drift.
     type: str
-    choices: [reject, any_address, proxy]
+    choices: [reject, resolve, any_address, proxy]
     default: reject
   wildcard_fallback:
     description:
       - What to do with wildcard host names, as for the P(netreq.firewall.render#filter) filter.
     type: str
     choices: [any_address, proxy]
+  resolve_ttl_floor:
+    description:
+      - With O(fqdn_strategy=resolve) on nftables, the shortest timeout (seconds) of a resolved set element, whatever
+        the DNS TTL. Keep it above the refresh interval, so an address does not age out between two refreshes.
+    type: int
+    default: 600
+  resolve_ttl_ceiling:
+    description:
+      - With O(fqdn_strategy=resolve) on nftables, the longest timeout (seconds) of a resolved set element.
+    type: int
+    default: 86400
   render_options:
     description:
       - Renderer options of the backends, for example C(table_name) (nftables) or C(policy_prefix) (firewalld).
@@ -154,6 +170,57 @@ diff:
   returned: when diff mode is on
   type: dict
   sample: {before: "", after: "table inet netreq {\n...\n}\n"}
+resolve:
+  description:
+    - With O(fqdn_strategy=resolve), or when an earlier run used it, what the host resolved, from the refresher's
+      status file.
+  returned: when names are resolved on the host
+  type: dict
+  contains:
+    refreshed:
+      description: Whether this run started the refresher (after a change, or when no status existed).
+      type: bool
+      returned: always
+      sample: true
+    ok:
+      description: Whether the last refresh resolved every name and updated the firewall.
+      type: bool
+      returned: always
+      sample: true
+    updated:
+      description: When the last refresh ran (UTC), or null when it never ran.
+      type: str
+      returned: always
+      sample: "2026-12-02T01:30:00+00:00"
+    names:
+      description:
+        - Per name C({ipv4, ipv6, ttl, resolved, error}); after a failure the addresses are the last good ones,
+          C(resolved) says when they were, and C(error) why the last attempt failed.
+      type: dict
+      returned: always
+      sample: {app.pdq.com: {ipv4: [198.51.100.100], ipv6: [], ttl: 300, resolved: "2026-12-02T01:30:00+00:00", error: null}}
+    errors:
+      description: The errors of the last refresh (also in the journal of the refresher's unit).
+      type: list
+      elements: str
+      returned: always
+      sample: []
+    wildcards:
+      description: Wildcard names, which cannot be resolved, and the O(wildcard_fallback) they followed.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{rule: agent_remote_desktop, profile: pdq_connect, hosts: ["*.islonline.net"], fallback: proxy}]
+    state_path:
+      description: The state file the refresher reads.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/resolve-state.json
+    status_path:
+      description: The status file the refresher writes.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/resolve-status.json
 commands:
   description: The commands that changed the host (empty on a no-op and in check mode).
   returned: always
@@ -170,14 +237,17 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
 
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),
     backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
     ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
     egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
-    fqdn_strategy=dict(type="str", choices=["reject", "any_address", "proxy"], default="reject"),
+    fqdn_strategy=dict(type="str", choices=["reject", "resolve", "any_address", "proxy"], default="reject"),
     wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
+    resolve_ttl_floor=dict(type="int", default=600),
+    resolve_ttl_ceiling=dict(type="int", default=86400),
     render_options=dict(type="dict", default={}),
     renderings=dict(type="raw"),
 )
@@ -212,14 +282,21 @@ def main():
     extra = {"detected": module.params["backend"] == "auto", "rules_compiled": renderings.get("rules_compiled", 0),
              "invocation": {"module_args": invocation}}
 
+    sync = []
+
     def choose():
         backend = select_backend(module.params["backend"], runner)
         extra["backend"] = backend
-        return applier_for(backend, renderings.get("backends") or {}, module, runner)
+        backends = renderings.get("backends") or {}
+        resolve = ResolveSync(module, runner, backend, (backends.get(backend) or {}).get("resolve"),
+                              module.params["resolve_ttl_floor"], module.params["resolve_ttl_ceiling"])
+        sync.append(resolve)
+        return applier_for(backend, backends, module, runner, prefill=resolve.prefill)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"))
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"),
+               after=lambda result: sync[0].finish(result))
 
 
 if __name__ == "__main__":
