@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError, read_bytes, write_atomic
@@ -42,6 +43,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import In
 STATE_VERSION = 1
 DEFAULT_TTL_FLOOR = 600
 DEFAULT_TTL_CEILING = 86400
+# A unit installed a moment ago can fail its first start (systemd in a container with cgroups
+# v1 has been seen failing to attach the new unit's cgroup for a few seconds): try again.
+START_ATTEMPTS = 3
+START_RETRY_DELAY = 2
 # the target keys each backend's renderer gives a resolve entry (``RenderContext.resolve_target``)
 TARGET_KEYS = {"nftables": ("table", "sets"), "firewalld": ("ipsets",), "ufw": ("ufw",)}
 
@@ -58,8 +63,11 @@ def build_state(backend, entries, ttl_floor, ttl_ceiling, status_path=_ownership
             raise InputError("renderings.%s.resolve.entries[%d]: missing %s" % (backend, index, ", ".join(missing)))
         item = {key: entry[key] for key in ("rule", "profile", "hosts") + TARGET_KEYS[backend]}
         clean.append(item)
-    return {"version": STATE_VERSION, "backend": backend, "ttl_floor": ttl_floor, "ttl_ceiling": ttl_ceiling,
-            "status_path": status_path, "entries": clean}
+    state = {"version": STATE_VERSION, "backend": backend, "ttl_floor": ttl_floor, "ttl_ceiling": ttl_ceiling,
+             "status_path": status_path, "entries": clean}
+    if backend == "ufw":
+        state["ufw_comment_prefix"] = _ownership.UFW_RESOLVED_PREFIX
+    return state
 
 
 def state_bytes(state):
@@ -177,7 +185,12 @@ class ResolveSync(object):
         systemctl = self.runner.binary("systemctl", required=False)
         argv = [systemctl, "start", self.unit + ".service"] if systemctl else ["python3", self.script, self.state_path]
         self.runner.log.append(" ".join(argv))
-        rc, out, err = self.runner.run(argv)
+        for attempt in range(START_ATTEMPTS):
+            if attempt:
+                time.sleep(START_RETRY_DELAY)
+            rc, out, err = self.runner.run(argv)
+            if rc == 0:
+                break
         if rc != 0:
             warnings.append("resolve: %s failed (rc=%d): %s; see journalctl -u %s"
                             % (" ".join(argv), rc, (err or out).strip(), self.unit))

@@ -221,6 +221,35 @@ resolve:
       type: str
       returned: always
       sample: /var/lib/netreq/resolve-status.json
+proxy:
+  description:
+    - The host names left to a forward proxy (O(fqdn_strategy=proxy), or wildcards with O(wildcard_fallback=proxy)),
+      and the allow-list a Squid proxy loads for them. The firewall gets no rule for these names: the host reaches
+      them through the proxy, which the firewall must allow (the P(netreq.firewall.host_firewall#role) role's
+      C(host_firewall_proxy_addresses)).
+  returned: when names are left to a proxy
+  type: dict
+  contains:
+    allowlist:
+      description: The proxied names per requirement, C({rule, profile, direction, protocol, ports, hosts}).
+      type: list
+      elements: dict
+      returned: always
+      sample: [{rule: agent_remote_desktop, profile: pdq_connect, direction: egress, protocol: tcp, ports: ["7615"],
+                hosts: ["*.islonline.net"]}]
+    squid:
+      description:
+        - Squid configuration lines (C(dstdomain) and C(port) ACLs, C(http_access allow)), wildcards as C(.domain);
+          include them before the final C(http_access deny all).
+      type: str
+      returned: always
+      sample: "acl netreq_pdq_connect_agent_remote_desktop dstdomain .islonline.net\n..."
+    skipped:
+      description: Proxied entries a forward proxy cannot carry (not outbound TCP), with why.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
 commands:
   description: The commands that changed the host (empty on a no-op and in check mode).
   returned: always
@@ -237,6 +266,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
 
 ARGUMENT_SPEC = dict(
@@ -290,13 +320,20 @@ def main():
         backends = renderings.get("backends") or {}
         resolve = ResolveSync(module, runner, backend, (backends.get(backend) or {}).get("resolve"),
                               module.params["resolve_ttl_floor"], module.params["resolve_ttl_ceiling"])
-        sync.append(resolve)
+        sync.append((resolve, (backends.get(backend) or {}).get("resolve") or {}))
         return applier_for(backend, backends, module, runner, prefill=resolve.prefill)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"),
-               after=lambda result: sync[0].finish(result))
+    def after(result):
+        resolve, names = sync[0]
+        added = resolve.finish(result)
+        if names.get("proxy_allowlist"):
+            snippet = squid(names["proxy_allowlist"])
+            added["proxy"] = {"allowlist": names["proxy_allowlist"], "squid": snippet["config"], "skipped": snippet["skipped"]}
+        return added
+
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"), after=after)
 
 
 if __name__ == "__main__":

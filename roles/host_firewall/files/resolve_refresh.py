@@ -14,7 +14,8 @@ Input: the state file the collection's apply module writes (JSON)::
      "entries": [{"rule": ..., "profile": ..., "hosts": ["app.example.com"],
                   "table": "inet netreq", "sets": {"ipv4": ..., "ipv6": ...}     (nftables)
                   "ipsets": {"ipv4": ..., "ipv6": ...}                           (firewalld)
-                  "ufw": {"direction", "proto", "ports", "comment"}}]}           (ufw)
+                  "ufw": {"direction", "proto", "ports", "comment"}}],            (ufw)
+     "ufw_comment_prefix": "..."}                                                 (ufw)
 
 What it does, every run:
 
@@ -31,7 +32,8 @@ What it does, every run:
    ``timeout`` = the TTL clamped to [ttl_floor, ttl_ceiling] (so an address
    ages out if this refresher ever stops); firewalld: the ipsets' entries,
    runtime and permanent, added and removed by difference; ufw: one rule per
-   (address, port group) with the refresher's own comment, stale ones deleted;
+   (address, port group) with the refresher's own comment prefix, compared
+   with what ``ufw show added`` lists under that prefix, stale ones deleted;
 4. writes the status file (what was resolved, when, and every error).
 
 Exit codes: 0 when the firewall holds what was resolved (resolution errors
@@ -44,6 +46,7 @@ import ipaddress
 import json
 import os
 import random
+import shlex
 import socket
 import struct
 import subprocess
@@ -302,25 +305,57 @@ def ufw_args(spec, address, port):
     return args + ["comment", spec["comment"]]
 
 
+def ufw_match(args):
+    """What a ufw rule matches, whatever order its words come in (``ufw show added`` reorders them)."""
+    words = list(args)
+    action = words.pop(0)
+    direction = words.pop(0) if words and words[0] in ("in", "out") else "in"
+    fields = {"from": "any", "to": "any", "port": None, "proto": "any", "comment": ""}
+    while len(words) >= 2:
+        key, value = words.pop(0), words.pop(0)
+        if key in fields:
+            fields[key] = value
+    return (action, direction, fields["proto"], fields["from"], fields["to"], fields["port"]), fields["comment"]
+
+
+def ufw_owned(prefix):
+    """The refresher's rules as ufw lists them: ``[args]`` (``ufw show added`` prints each as a command)."""
+    rc, out, err = run(["ufw", "show", "added"])
+    if rc:
+        raise RuntimeError("ufw show added failed: %s" % (err or out).strip())
+    rules = []
+    for line in out.splitlines():
+        if line.startswith("ufw "):
+            args = shlex.split(line)[1:]
+            if ufw_match(args)[1].startswith(prefix):
+                rules.append(args)
+    return rules
+
+
 def apply_ufw(state, hosts, previous):
-    want = []
+    """One ufw rule per (address, port group), compared with the rules ufw holds under the
+    refresher's comment prefix. ufw keeps one rule per match, so requirements resolving to
+    the same address share one rule (the first comment stays)."""
+    want = {}
     for entry in state["entries"]:
         spec = entry["ufw"]
         for family in ("ipv4", "ipv6"):
             for address in addresses_of(entry, hosts, family):
-                want.extend(ufw_args(spec, address, port) for port in spec["ports"])
-    had = [list(args) for args in previous.get("ufw_rules") or []]
-    for args in had:
-        if args not in want:
+                for port in spec["ports"]:
+                    args = ufw_args(spec, address, port)
+                    want.setdefault(ufw_match(args)[0], args)
+    have = dict((ufw_match(args)[0], args) for args in ufw_owned(state["ufw_comment_prefix"]))
+    for match, args in sorted(have.items()):
+        if match not in want:
             rc, out, err = run(["ufw", "delete"] + args)
-            if rc and "non-existent" not in (out + err):
+            if rc or "non-existent" in out:
                 raise RuntimeError("ufw delete %s failed: %s" % (" ".join(args), (err or out).strip()))
-    for args in want:
-        if args not in had or not previous:
+    for match, args in want.items():
+        if match not in have:
             rc, out, err = run(["ufw"] + args)
             if rc:
                 raise RuntimeError("ufw %s failed: %s" % (" ".join(args), (err or out).strip()))
-    return {"ufw_rules": want}
+    return {"ufw_rules": list(want.values())}
 
 
 BACKENDS = {"nftables": apply_nftables, "firewalld": apply_firewalld, "ufw": apply_ufw}

@@ -94,3 +94,15 @@ def test_role_installs_the_refresher_where_the_module_starts_it():
     assert role_vars["__host_firewall_resolve_script"] == _ownership.RESOLVE_SCRIPT
     assert role_vars["__host_firewall_resolve_unit"] == _ownership.RESOLVE_UNIT
     assert role_vars["__host_firewall_resolve_state"] == _ownership.RESOLVE_STATE_PATH
+
+
+def test_ufw_match_reads_the_listing_order_and_the_command_order_alike():
+    refresher = _load()
+    listed = ["allow", "out", "to", "198.51.100.1", "port", "443", "proto", "tcp", "comment", "netreq-resolved:p:r"]
+    ours = refresher.ufw_args({"direction": "out", "proto": "tcp", "ports": ["443"], "comment": "netreq-resolved:p:x"},
+                              "198.51.100.1", "443")
+    assert refresher.ufw_match(listed)[0] == refresher.ufw_match(ours)[0]
+    assert refresher.ufw_match(listed)[1] == "netreq-resolved:p:r"
+    # ingress is listed without "in"
+    assert refresher.ufw_match(["allow", "from", "198.51.100.1", "to", "any", "port", "22", "proto", "tcp"])[0] == \
+        ("allow", "in", "tcp", "198.51.100.1", "any", "22")
