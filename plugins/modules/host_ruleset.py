@@ -224,7 +224,7 @@ resolve:
 proxy:
   description:
     - The host names left to a forward proxy (O(fqdn_strategy=proxy), or wildcards with O(wildcard_fallback=proxy)),
-      and the allow-list a Squid proxy loads for them. The firewall gets no rule for these names: the host reaches
+      and the allow-list a Squid proxy loads for them. The firewall gets no rule for these names; the host reaches
       them through the proxy, which the firewall must allow (the P(netreq.firewall.host_firewall#role) role's
       C(host_firewall_proxy_addresses)).
   returned: when names are left to a proxy
