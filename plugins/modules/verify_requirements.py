@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: verify_requirements
 short_description: Probe each network requirement from the host it applies to
-version_added: 0.2.0
+version_added: 0.1.0
 author: netreq.firewall contributors (!UNKNOWN)
 description:
   - Answers "can this host actually reach what the vendor lists?" from the host itself, through its own firewall,
