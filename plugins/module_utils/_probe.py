@@ -45,7 +45,7 @@ LOCAL_DROP = (errno.EPERM, errno.EACCES)
 
 def _first_port(ports):
     """The lowest port of a rule's port list, or None for all ports."""
-    lows = [int(str(port).split("-")[0]) for port in ports or []]
+    lows = [int(str(port).split("-", maxsplit=1)[0]) for port in ports or []]
     return min(lows) if lows else None
 
 

@@ -35,6 +35,7 @@ attributes:
   diff_mode:
     support: none
   platform:
+    description: Target OS/families that can be operated against.
     support: full
     platforms: posix
 options:

@@ -236,7 +236,7 @@ def resolve(name, servers):
 
 def run(argv, data=None):
     proc = subprocess.run(argv, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=dict(os.environ, LC_ALL="C", LANG="C"))
+                          universal_newlines=True, check=False, env=dict(os.environ, LC_ALL="C", LANG="C"))
     return proc.returncode, proc.stdout, proc.stderr
 
 
