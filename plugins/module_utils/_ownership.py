@@ -46,7 +46,7 @@ UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
 # (roles/host_firewall/vars/main.yml; a unit test keeps the two in step).
 RESOLVE_DIR = "/var/lib/" + OWNER
 RESOLVE_STATE_PATH = RESOLVE_DIR + "/resolve-state.json"
-RESOLVE_STATUS_PATH = RESOLVE_DIR + "/resolve-status.json"
+RESOLVE_STATUS_PATH = RESOLVE_DIR + "/resolve-status.json"  # beside the state: the refresher derives it
 RESOLVE_UNIT = OWNER + "-resolve"
 RESOLVE_SCRIPT = "/usr/local/libexec/" + OWNER + "-resolve"
 

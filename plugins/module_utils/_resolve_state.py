@@ -40,6 +40,8 @@ import time
 from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError, read_bytes, write_atomic
 
+# Where the state, the status and the refresher live; module level so the unit tests can point them at a fake root.
+PATHS = {"state": _ownership.RESOLVE_STATE_PATH, "status": _ownership.RESOLVE_STATUS_PATH, "script": _ownership.RESOLVE_SCRIPT}
 STATE_VERSION = 1
 DEFAULT_TTL_FLOOR = 600
 DEFAULT_TTL_CEILING = 86400
@@ -51,8 +53,9 @@ START_RETRY_DELAY = 2
 TARGET_KEYS = {"nftables": ("table", "sets"), "firewalld": ("ipsets",), "ufw": ("ufw",)}
 
 
-def build_state(backend, entries, ttl_floor, ttl_ceiling, status_path=_ownership.RESOLVE_STATUS_PATH):
-    """The state file's content; InputError naming the field for anything the refresher could not use."""
+def build_state(backend, entries, ttl_floor, ttl_ceiling):
+    """The content of the state file (the refresher writes its status beside it, ``resolve-status.json``)."""
+    # InputError naming the field for anything the refresher could not use
     if not 1 <= ttl_floor <= ttl_ceiling:
         raise InputError("resolve_ttl_floor must be at least 1 and at most resolve_ttl_ceiling (%s, %s)"
                          % (ttl_floor, ttl_ceiling))
@@ -64,7 +67,7 @@ def build_state(backend, entries, ttl_floor, ttl_ceiling, status_path=_ownership
         item = {key: entry[key] for key in ("rule", "profile", "hosts") + TARGET_KEYS[backend]}
         clean.append(item)
     state = {"version": STATE_VERSION, "backend": backend, "ttl_floor": ttl_floor, "ttl_ceiling": ttl_ceiling,
-             "status_path": status_path, "entries": clean}
+             "entries": clean}
     if backend == "ufw":
         state["ufw_comment_prefix"] = _ownership.UFW_RESOLVED_PREFIX
     return state
@@ -115,17 +118,16 @@ def wildcard_report(resolve):
 class ResolveSync(object):
     """The resolve part of one apply: state file, prefill, refresh, report (see the module docstring)."""
 
-    def __init__(self, module, runner, backend, resolve, ttl_floor=DEFAULT_TTL_FLOOR, ttl_ceiling=DEFAULT_TTL_CEILING,
-                 state_path=_ownership.RESOLVE_STATE_PATH, unit=_ownership.RESOLVE_UNIT, script=_ownership.RESOLVE_SCRIPT):
+    def __init__(self, module, runner, backend, resolve, ttl_floor=DEFAULT_TTL_FLOOR, ttl_ceiling=DEFAULT_TTL_CEILING):
         self.module = module
         self.runner = runner
         self.backend = backend
         self.resolve = resolve or {}
-        self.state_path = state_path
-        self.unit = unit
-        self.script = script
+        self.state_path = PATHS["state"]
+        self.unit = _ownership.RESOLVE_UNIT
+        self.script = PATHS["script"]
         self.state = build_state(backend, self.resolve.get("entries"), ttl_floor, ttl_ceiling)
-        self.old = read_bytes(state_path)
+        self.old = read_bytes(self.state_path)
 
     @property
     def active(self):
@@ -136,7 +138,7 @@ class ResolveSync(object):
         """The nftables applier's ``ruleset`` with the last good addresses appended."""
         if self.backend != "nftables" or not self.state["entries"] or not params.get("ruleset"):
             return params
-        lines = prefill_lines(self.state, read_status(self.state["status_path"]))
+        lines = prefill_lines(self.state, read_status(PATHS["status"]))
         if lines:
             params = dict(params, ruleset=params["ruleset"].rstrip("\n") + "\n" + "\n".join(lines) + "\n")
         return params
@@ -156,13 +158,13 @@ class ResolveSync(object):
                     os.makedirs(directory, 0o755)
                 write_atomic(self.state_path, new)
                 self.runner.log.append("write %s" % self.state_path)
-            status = read_status(self.state["status_path"])
+            status = read_status(PATHS["status"])
             if state_changed or result.get("changed") or status is None:
                 refreshed = self._refresh(warnings)
-        status = read_status(self.state["status_path"]) or {}
+        status = read_status(PATHS["status"]) or {}
         report = {
             "state_path": self.state_path,
-            "status_path": self.state["status_path"],
+            "status_path": PATHS["status"],
             "refreshed": refreshed,
             "updated": status.get("updated"),
             "ok": bool(status.get("ok")),

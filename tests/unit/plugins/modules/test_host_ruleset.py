@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import recorded_host
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils import _resolve_state, _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import host_ruleset
 
@@ -20,6 +20,7 @@ def fake_root(recorded, monkeypatch):
     """ufw's files (read by its detection) under the recorded host's root."""
     monkeypatch.setattr(_ufw_apply, "PATHS", dict((name, recorded.path(path)) for name, path in _ufw_apply.PATHS.items()))
     recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
+    monkeypatch.setattr(_resolve_state, "PATHS", dict((name, recorded.path(path)) for name, path in _resolve_state.PATHS.items()))
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))
