@@ -82,7 +82,9 @@ def render_for_host(rules, backend, args):
                 raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
             renderings[name] = {"error": str(exc)}
             continue
-        renderings[name] = {"params": APPLIER_PARAMS[name](rendering, options)}
+        renderings[name] = {"params": APPLIER_PARAMS[name](rendering, options),
+                            "resolve": {"entries": rendering["resolve_sets"], "widenings": rendering["widenings"],
+                                        "proxy_allowlist": rendering["proxy_allowlist"]}}
     if all("error" in item for item in renderings.values()):
         raise AnsibleActionFail("netreq.firewall.host_ruleset: no backend can apply these rules: %s"
                                 % "; ".join(item["error"] for item in renderings.values()))

@@ -387,20 +387,29 @@ def _details(exc):
     return details
 
 
-def run_module(module, applier, extra=None, keys=None):
+def run_module(module, applier, extra=None, keys=None, after=None):
     """Run an applier and end the module with its result, or fail with the error's message and details.
 
     ``applier`` is an Applier, or a callable returning one (so errors while
     choosing it end the module the same way); ``extra`` keys join the result
     (the callable may still fill that dict in). ``keys``, when given, are the
     only result keys kept besides ``extra`` (a dispatching module documents
-    fewer keys than each backend's own module returns).
+    fewer keys than each backend's own module returns). ``after``, when given,
+    is called with the applier's result once it succeeded and returns keys to
+    update it with (work that follows an apply, such as refreshing resolved
+    names); its ApplyError fails the module like the applier's.
     """
     extra = extra if extra is not None else {}
     try:
         if not isinstance(applier, Applier):
             applier = applier()
         result = applier.run()
+        if after is not None:
+            added = after(result)
+            result.update(added)
+            extra_keys = list(added)
+        else:
+            extra_keys = []
     except ApplyError as exc:
         details = dict(extra)
         details.update(exc.details)
@@ -408,7 +417,8 @@ def run_module(module, applier, extra=None, keys=None):
     except NetreqError as exc:
         module.fail_json(msg=str(exc), changed=False, **extra)
     if keys is not None:
-        result = dict((key, value) for key, value in result.items() if key in keys or key == "warnings")
+        result = dict((key, value) for key, value in result.items()
+                      if key in keys or key in extra_keys or key == "warnings")
     result.update(extra)
     warnings = result.pop("warnings", [])
     for warning in warnings:

@@ -21,8 +21,10 @@ ARGUMENT_SPEC = dict(
     backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
     ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
     egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
-    fqdn_strategy=dict(type="str", choices=["reject", "any_address", "proxy"], default="reject"),
+    fqdn_strategy=dict(type="str", choices=["reject", "resolve", "any_address", "proxy"], default="reject"),
     wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
+    resolve_ttl_floor=dict(type="int", default=600),
+    resolve_ttl_ceiling=dict(type="int", default=86400),
     render_options=dict(type="dict", default={}),
     renderings=dict(type="raw"),
 )

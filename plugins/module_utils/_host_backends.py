@@ -90,8 +90,13 @@ def recall_noop(backend, renderings, module, runner):
     return memo, (RecalledNoop(backend, plan, runner) if plan else None)
 
 
-def applier_for(backend, renderings, module, runner, memo=None):
-    """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's."""
+def applier_for(backend, renderings, module, runner, memo=None, prefill=None):
+    """The applier of ``backend`` with its options from ``renderings[backend]``, validated like its own module's.
+
+    ``prefill`` may complete the validated options first (the last good
+    addresses of resolved names joining an nftables transaction); ``memo`` is
+    the no-op memo the applier records in.
+    """
     rendering = renderings.get(backend)
     if rendering is None:
         raise InputError("backend %s was chosen but no rendering for it was given (rendered: %s)"
@@ -103,6 +108,9 @@ def applier_for(backend, renderings, module, runner, memo=None):
     result = validator.validate(dict(rendering.get("params") or {}))
     if result.error_messages:
         raise InputError("backend %s: %s" % (backend, "; ".join(result.error_messages)))
-    applier = applier_class(module, params=result.validated_parameters, runner=runner)
+    params = result.validated_parameters
+    if prefill is not None:
+        params = prefill(params)
+    applier = applier_class(module, params=params, runner=runner)
     applier.memo = memo
     return applier

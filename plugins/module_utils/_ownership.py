@@ -36,6 +36,21 @@ FIREWALLD_EGRESS_SUFFIX = "-out"
 # ufw: every rule whose comment starts with this prefix belongs to the collection.
 UFW_COMMENT_PREFIX = TAG_PREFIX
 
+# ufw rules the resolve refresher adds per resolved address: netreq-resolved:<profile>:<id>.
+# Deliberately not under UFW_COMMENT_PREFIX, so the ufw applier neither owns nor purges them:
+# the refresher keeps them in step with DNS (see _resolve_state).
+UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
+
+# fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
+# the status file the refresher writes, and the systemd unit (service + timer) that runs it.
+# The host_firewall role installs the unit and the script under these names
+# (roles/host_firewall/vars/main.yml; a unit test keeps the two in step).
+RESOLVE_DIR = "/var/lib/" + OWNER
+RESOLVE_STATE_PATH = RESOLVE_DIR + "/resolve-state.json"
+RESOLVE_STATUS_PATH = RESOLVE_DIR + "/resolve-status.json"  # beside the state: the refresher derives it
+RESOLVE_UNIT = OWNER + "-resolve"
+RESOLVE_SCRIPT = "/usr/local/libexec/" + OWNER + "-resolve"
+
 # Windows Defender Firewall: rule group of a profile's rules, netreq:<profile>.
 WINDOWS_GROUP_PREFIX = TAG_PREFIX
 

@@ -63,14 +63,30 @@ options:
   fqdn_strategy:
     description:
       - What to do with host names in the rules, as for the P(netreq.firewall.render#filter) filter.
+      - V(resolve) fills nftables sets, firewalld ipsets or per-address ufw rules with the addresses the host's own
+        resolver returns. The module writes which names fill which sets to a state file on the host and, after a
+        change, runs the refresher the P(netreq.firewall.host_firewall#role) role installs (a systemd service and
+        timer), which keeps them in step with DNS between runs. A name that fails to resolve keeps its last good
+        addresses and is reported in RV(resolve). What the refresher writes is never reported as drift.
     type: str
-    choices: [reject, any_address, proxy]
+    choices: [reject, resolve, any_address, proxy]
     default: reject
   wildcard_fallback:
     description:
       - What to do with wildcard host names, as for the P(netreq.firewall.render#filter) filter.
     type: str
     choices: [any_address, proxy]
+  resolve_ttl_floor:
+    description:
+      - With O(fqdn_strategy=resolve) on nftables, the shortest timeout (seconds) of a resolved set element, whatever
+        the DNS TTL. Keep it above the refresh interval, so an address does not age out between two refreshes.
+    type: int
+    default: 600
+  resolve_ttl_ceiling:
+    description:
+      - With O(fqdn_strategy=resolve) on nftables, the longest timeout (seconds) of a resolved set element.
+    type: int
+    default: 86400
   render_options:
     description:
       - Renderer options of the backends, for example C(table_name) (nftables) or C(policy_prefix) (firewalld).
@@ -168,6 +184,86 @@ diff:
   returned: when diff mode is on
   type: dict
   sample: {before: "", after: "table inet netreq {\n...\n}\n"}
+resolve:
+  description:
+    - With O(fqdn_strategy=resolve), or when an earlier run used it, what the host resolved, from the refresher's
+      status file.
+  returned: when names are resolved on the host
+  type: dict
+  contains:
+    refreshed:
+      description: Whether this run started the refresher (after a change, or when no status existed).
+      type: bool
+      returned: always
+      sample: true
+    ok:
+      description: Whether the last refresh resolved every name and updated the firewall.
+      type: bool
+      returned: always
+      sample: true
+    updated:
+      description: When the last refresh ran (UTC), or null when it never ran.
+      type: str
+      returned: always
+      sample: "2026-12-02T01:30:00+00:00"
+    names:
+      description:
+        - Per name C({ipv4, ipv6, ttl, resolved, error}); after a failure the addresses are the last good ones,
+          C(resolved) says when they were, and C(error) why the last attempt failed.
+      type: dict
+      returned: always
+      sample: {app.pdq.com: {ipv4: [198.51.100.100], ipv6: [], ttl: 300, resolved: "2026-12-02T01:30:00+00:00", error: null}}
+    errors:
+      description: The errors of the last refresh (also in the journal of the refresher's unit).
+      type: list
+      elements: str
+      returned: always
+      sample: []
+    wildcards:
+      description: Wildcard names, which cannot be resolved, and the O(wildcard_fallback) they followed.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{rule: agent_remote_desktop, profile: pdq_connect, hosts: ["*.islonline.net"], fallback: proxy}]
+    state_path:
+      description: The state file the refresher reads.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/resolve-state.json
+    status_path:
+      description: The status file the refresher writes.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/resolve-status.json
+proxy:
+  description:
+    - The host names left to a forward proxy (O(fqdn_strategy=proxy), or wildcards with O(wildcard_fallback=proxy)),
+      and the allow-list a Squid proxy loads for them. The firewall gets no rule for these names; the host reaches
+      them through the proxy, which the firewall must allow (the P(netreq.firewall.host_firewall#role) role's
+      C(host_firewall_proxy_addresses)).
+  returned: when names are left to a proxy
+  type: dict
+  contains:
+    allowlist:
+      description: The proxied names per requirement, C({rule, profile, direction, protocol, ports, hosts}).
+      type: list
+      elements: dict
+      returned: always
+      sample: [{rule: agent_remote_desktop, profile: pdq_connect, direction: egress, protocol: tcp, ports: ["7615"],
+                hosts: ["*.islonline.net"]}]
+    squid:
+      description:
+        - Squid configuration lines (C(dstdomain) and C(port) ACLs, C(http_access allow)), wildcards as C(.domain);
+          include them before the final C(http_access deny all).
+      type: str
+      returned: always
+      sample: "acl netreq_pdq_connect_agent_remote_desktop dstdomain .islonline.net\n..."
+    skipped:
+      description: Proxied entries a forward proxy cannot carry (not outbound TCP), with why.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
 commands:
   description: The commands that changed the host (empty on a no-op and in check mode).
   returned: always
@@ -181,6 +277,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC, unpack_renderings
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, recall_noop, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
+from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
 
 
 def main():
@@ -199,17 +297,32 @@ def main():
     extra = {"detected": module.params["backend"] == "auto", "rules_compiled": renderings.get("rules_compiled", 0),
              "invocation": {"module_args": invocation}}
 
+    sync = []
+
     def choose():
         backend = select_backend(module.params["backend"], runner)
         extra["backend"] = backend
         backends = renderings.get("backends") or {}
-        memo, recalled = recall_noop(backend, backends, module, runner)
+        names = (backends.get(backend) or {}).get("resolve")
+        resolve = ResolveSync(module, runner, backend, names,
+                              module.params["resolve_ttl_floor"], module.params["resolve_ttl_ceiling"])
+        sync.append((resolve, names or {}))
+        # the refresher changes the sets of resolved names between runs: those compare in full
+        memo, recalled = (None, None) if resolve.active else recall_noop(backend, backends, module, runner)
         extra["compared"] = "memo" if recalled else "full"
-        return recalled or applier_for(backend, backends, module, runner, memo=memo)
+        return recalled or applier_for(backend, backends, module, runner, memo=memo, prefill=resolve.prefill)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"))
+    def after(result):
+        resolve, names = sync[0]
+        added = resolve.finish(result)
+        if names.get("proxy_allowlist"):
+            snippet = squid(names["proxy_allowlist"])
+            added["proxy"] = {"allowlist": names["proxy_allowlist"], "squid": snippet["config"], "skipped": snippet["skipped"]}
+        return added
+
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"), after=after)
 
 
 if __name__ == "__main__":

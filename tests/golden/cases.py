@@ -54,7 +54,7 @@ CASES = {
 FQDN_OPTIONS = {
     "nftables": {"fqdn_strategy": "resolve", "wildcard_fallback": "proxy"},
     "firewalld": {"fqdn_strategy": "resolve", "wildcard_fallback": "proxy"},
-    "ufw": {"fqdn_strategy": "proxy"},
+    "ufw": {"fqdn_strategy": "resolve", "wildcard_fallback": "proxy"},
     "windows": {"fqdn_strategy": "windows_dynamic_keyword", "wildcard_fallback": "any_address"},
     "aws": {"fqdn_strategy": "proxy"},
     "azure": {"fqdn_strategy": "proxy"},

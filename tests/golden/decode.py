@@ -198,6 +198,10 @@ def ufw(rendering):
         remote = params["from_ip"] if direction == "ingress" else params["to_ip"]
         ports = [p.replace(":", "-") for p in _ports(params.get("to_port", ""))]
         decoded.add(direction, params["proto"], ports, [remote])
+    for entry in rendering["resolve_sets"]:  # the refresher's per-address rules for resolved names
+        spec = entry["ufw"]
+        ports = [p.replace(":", "-") for group in spec["ports"] if group for p in _ports(group)]
+        decoded.add({"in": "ingress", "out": "egress"}[spec["direction"]], spec["proto"] or "any", ports, entry["hosts"])
     _proxy(decoded, rendering)
     return decoded.as_dict()
 

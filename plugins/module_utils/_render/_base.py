@@ -288,6 +288,18 @@ class RenderContext:
             self.resolve_sets.append({"rule": rule["id"], "profile": rule["profile"], "hosts": list(planned.resolve_hosts)})
         return planned
 
+    def resolve_target(self, rule, **target):
+        """Say where the applier puts the addresses of ``rule``'s resolved names (sets, ipsets, rule specs).
+
+        ``resolve_sets`` is what the host-side refresher reads (through the
+        module's state file), so every host renderer names its own targets here.
+        """
+        for entry in self.resolve_sets:
+            if entry["rule"] == rule["id"] and entry["profile"] == rule["profile"]:
+                entry.update(target)
+                return
+        raise NetreqError("backend %s: rule %s has no resolved names" % (self.backend, rule["id"]))
+
     def envelope(self, **backend_objects):
         result = {
             "backend": self.backend,

@@ -61,8 +61,11 @@ Contract for the applier:
   back, so the applier can compare strings. Rich rules cannot carry comments:
   the provenance is the ``id``/``tag`` beside each rule.
 * An ipset is created empty (``hash:ip``, family ``inet`` or ``inet6``); the
-  applier resolves ``hosts`` (A records for ``inet``, AAAA for ``inet6``),
-  sets the entries, and refreshes them on a timer.
+  host resolves ``hosts`` (A records for ``inet``, AAAA for ``inet6``) and
+  sets the entries, runtime and permanent, then refreshes them on a timer
+  (``resolve_sets`` names each rule's ipsets; see ``_resolve_state``). The
+  applier compares an ipset by type and family only, so the entries the
+  refresher keeps are never drift.
 
 Decisions:
 
@@ -240,6 +243,7 @@ def render(rules, **options):
                                       % (BACKEND, rule["id"], name))
                 ipset_names[version] = name
                 ipsets.append({"name": name, "type": "hash:ip", "family": set_family, "id": rule["id"], "hosts": list(planned.resolve_hosts)})
+            ctx.resolve_target(rule, ipsets=dict(("ipv%d" % version, name) for version, name in ipset_names.items()))
         tag = rule_label(rule)
         for text in _rich_rules(rule, planned, address_kws[rule["direction"]], ipset_names):
             policies[rule["direction"]]["rich_rules"].append({"id": rule["id"], "tag": tag, "rule": text})

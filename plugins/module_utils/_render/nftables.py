@@ -33,10 +33,14 @@ Contract for the applier:
   the collection's table atomically (the first line makes the delete valid
   when the table does not exist yet). Nothing outside that table is touched.
   If the load fails, the kernel keeps the previous table.
-* Named sets are created empty. The applier resolves each set's hostnames
-  (A records for ``*_v4``, AAAA records for ``*_v6``) and appends
-  ``add element inet <name> <set> { ... }`` lines to the same text before
-  loading it, so a reload never leaves a set empty; a timer re-runs that.
+* Named sets are created empty, with ``flags timeout``: each element carries
+  a timeout derived from its DNS TTL, so an address that stops being
+  refreshed ages out. The host fills them (``resolve_sets`` names each rule's
+  sets; ``_resolve_state`` and the host_firewall role's refresher resolve
+  the names with the host's resolver, A records for ``*_v4``, AAAA records
+  for ``*_v6``); the applier appends the last good addresses as
+  ``add element`` lines to the same transaction, so a reload never leaves a
+  set empty.
 * Base chains ``input`` and ``output`` hook at priority ``filter``.
   ``permissive`` (default): policy accept and only the allow rules, which are
   then informational: their ``counter`` shows which requirement carries
@@ -212,7 +216,7 @@ def _ruleset(table, chains, sets, rules):
         "table %s {" % table,
     ]
     for name in sets:
-        lines.append("\tset %s { type %s; flags interval; }" % (name, _SET_TYPES[name[-3:]]))
+        lines.append("\tset %s { type %s; flags timeout; }" % (name, _SET_TYPES[name[-3:]]))
     for chain in chains:
         lines.append("\tchain %s {" % chain["name"])
         policy = chain["policy"]
@@ -253,6 +257,7 @@ def render(rules, **options):
                 if not _SET_NAME_RE.match(name):
                     raise UnsupportedRuleError(BACKEND, rule["id"], "%r is not a valid nft set name" % name, "start the requirement id with a letter")
                 sets[name] = list(planned.resolve_hosts)
+            ctx.resolve_target(rule, table=table, sets=dict(("ipv%d" % version, name) for version, name in _set_names(rule).items()))
         entries.append({"id": rule["id"], "chain": chain, "statements": _statements(rule, planned, selector, _comment(rule))})
 
     ruleset = _ruleset(table, chains, sets, entries)

@@ -41,7 +41,13 @@ Decisions:
   before this module sees it, naming the backends that can match ICMP.
 * The comment is ``netreq:<profile>:<id>``, plus `` expires=<ISO-8601>`` for
   an expiring temporary rule.
-* ``fqdn_strategy=resolve`` is not available (ufw has no address sets).
+* ``fqdn_strategy=resolve``: ufw has no address sets, so each resolved
+  address becomes rules of its own, kept in step with DNS on the host by the
+  refresher (see ``_resolve_state``). ``resolve_sets`` carries what it needs
+  to write them: direction, protocol, the port groups above and the comment
+  ``netreq-resolved:<profile>:<id>``. That comment is outside the applier's
+  ``netreq:`` prefix on purpose: the applier neither owns nor purges the
+  refresher's rules, so a second run sees no drift.
 * ``default_policies``: ``{incoming, outgoing}``, ``deny`` for a direction
   whose policy is ``allowlist``, null (leave the host's default) for
   ``permissive``.
@@ -59,6 +65,7 @@ Decisions:
 
 from __future__ import annotations
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,
@@ -71,7 +78,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 
 BACKEND = "ufw"
 # ufw's rule syntax has no ICMP (it keeps ICMP in before.rules) and no address sets
-CAPABILITIES = Capabilities("host", "linux", icmp=False)
+CAPABILITIES = Capabilities("host", "linux", icmp=False, resolve_names=True)
 
 DEFAULT_OPTIONS = {
     "ingress_policy": "permissive",
@@ -146,6 +153,13 @@ def render(rules, **options):
             remotes = ["any"]
         else:
             remotes = [format_network(net) for net in planned.ipv4 + planned.ipv6]
+        if planned.resolve_hosts:
+            ctx.resolve_target(rule, ufw={
+                "direction": "in" if rule["direction"] == "ingress" else "out",
+                "proto": None if rule["protocol"] == "any" else rule["protocol"],
+                "ports": _port_groups(rule),
+                "comment": _ownership.UFW_RESOLVED_PREFIX + rule_label(rule)[len(_ownership.TAG_PREFIX):],
+            })
         comment = _comment(rule)
         for remote in remotes:
             for port in _port_groups(rule):

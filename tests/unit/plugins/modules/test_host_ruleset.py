@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import recorded_host
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect, _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect, _resolve_state, _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import host_ruleset
 
@@ -22,6 +22,7 @@ def fake_root(recorded, monkeypatch):
     monkeypatch.setattr(_ufw_apply, "PATHS", dict((name, recorded.path(path)) for name, path in _ufw_apply.PATHS.items()))
     monkeypatch.setattr(_host_detect, "UFW_CONF", recorded.path(_host_detect.UFW_CONF))
     recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
+    monkeypatch.setattr(_resolve_state, "PATHS", dict((name, recorded.path(path)) for name, path in _resolve_state.PATHS.items()))
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))

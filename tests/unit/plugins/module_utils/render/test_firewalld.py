@@ -136,7 +136,8 @@ def test_fqdn_resolve_uses_ipsets():
         'rule family="ipv4" destination ipset="netreq-agent_out_app-v4" port port="443" protocol="tcp" accept',
         'rule family="ipv6" destination ipset="netreq-agent_out_app-v6" port port="443" protocol="tcp" accept',
     ]
-    assert result["resolve_sets"] == [{"rule": "agent_out_app", "profile": "rackspace_pdr", "hosts": ["app.pdq.com"]}]
+    assert result["resolve_sets"] == [{"rule": "agent_out_app", "profile": "rackspace_pdr", "hosts": ["app.pdq.com"],
+                                       "ipsets": {"ipv4": "netreq-agent_out_app-v4", "ipv6": "netreq-agent_out_app-v6"}}]
 
 
 def test_long_ipset_names_are_shortened_with_a_digest():

@@ -186,9 +186,11 @@ def test_fqdn_resolve_uses_named_sets():
         'ip daddr @agent_out_app-tcp_v4 tcp dport 443 counter accept comment "netreq:rackspace_pdr:agent_out_app-tcp"',
         'ip6 daddr @agent_out_app-tcp_v6 tcp dport 443 counter accept comment "netreq:rackspace_pdr:agent_out_app-tcp"',
     ]
-    assert "\tset agent_out_app-tcp_v4 { type ipv4_addr; flags interval; }\n" in result["ruleset"]
-    assert "\tset agent_out_app-tcp_v6 { type ipv6_addr; flags interval; }\n" in result["ruleset"]
-    assert result["resolve_sets"] == [{"rule": "agent_out_app-tcp", "profile": "rackspace_pdr", "hosts": ["app.pdq.com"]}]
+    assert "\tset agent_out_app-tcp_v4 { type ipv4_addr; flags timeout; }\n" in result["ruleset"]
+    assert "\tset agent_out_app-tcp_v6 { type ipv6_addr; flags timeout; }\n" in result["ruleset"]
+    assert result["resolve_sets"] == [{"rule": "agent_out_app-tcp", "profile": "rackspace_pdr", "hosts": ["app.pdq.com"],
+                                       "table": "inet netreq",
+                                       "sets": {"ipv4": "agent_out_app-tcp_v4", "ipv6": "agent_out_app-tcp_v6"}}]
 
 
 def test_fqdn_resolve_rejects_wildcards_without_fallback():
@@ -254,7 +256,7 @@ def test_ruleset_passes_nft_check(tmp_path, ingress_policy, egress_policy):
                              fqdn_strategy="resolve", wildcard_fallback="proxy")
     path = tmp_path / "netreq.nft"
     # what the applier loads: the ruleset plus the resolved elements of its sets
-    path.write_text(result["ruleset"] + "add element inet netreq appliance_out_app-tcp_v4 { 192.0.2.44 }\n")
+    path.write_text(result["ruleset"] + "add element inet netreq appliance_out_app-tcp_v4 { 198.51.100.44 timeout 600s }\n")
     # only ever inside a fresh network namespace, and only as a check (-c)
     proc = subprocess.run(["unshare", "--net", "nft", "-c", "-f", str(path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

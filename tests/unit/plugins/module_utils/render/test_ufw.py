@@ -91,7 +91,7 @@ def test_fqdn_reject_names_rule_and_fix():
         ufw.render([rule("agent_out_app", ports=["443"], remote=["app.pdq.com"])])
     assert "agent_out_app" in str(err.value)
     assert "fqdn_strategy=any_address" in str(err.value)
-    assert "resolve" not in str(err.value)
+    assert "fqdn_strategy=resolve" in str(err.value)
 
 
 def test_fqdn_any_address_widens():
@@ -110,6 +110,18 @@ def test_fqdn_proxy_keeps_addresses_and_omits_hostname_only_rules():
         ("agent_out_app", ["app.pdq.com"]), ("agent_out_mixed", ["cdn.pdq.com"])]
 
 
+def test_fqdn_resolve_gives_the_refresher_per_address_rule_specs():
+    result = ufw.render([rule("agent_out_app", ports=["443", "8000-8010"], remote=["app.pdq.com", "198.51.100.9"])],
+                        fqdn_strategy="resolve")
+    # the literal address is a rule of the applier; the name is left to the refresher
+    assert args(result) == ["allow out proto tcp to 198.51.100.9 port 443,8000:8010 comment " + TAG + "agent_out_app"]
+    assert result["resolve_sets"] == [{
+        "rule": "agent_out_app", "profile": "rackspace_pdr", "hosts": ["app.pdq.com"],
+        "ufw": {"direction": "out", "proto": "tcp", "ports": ["443,8000:8010"],
+                "comment": "netreq-resolved:rackspace_pdr:agent_out_app"},
+    }]
+
+
 def test_wildcard_fallback_with_any_address_strategy():
     result = ufw.render([rule("appliance_out_isl", ports=["443"], remote=["*.islonline.net"])], fqdn_strategy="any_address")
     assert args(result) == ["allow out proto tcp to any port 443 comment " + TAG + "appliance_out_isl"]
@@ -117,7 +129,7 @@ def test_wildcard_fallback_with_any_address_strategy():
 
 @pytest.mark.parametrize("options, word", [
     ({"table_name": "netreq"}, "table_name"),
-    ({"fqdn_strategy": "resolve"}, "resolve"),
+    ({"fqdn_strategy": "windows_dynamic_keyword"}, "windows_dynamic_keyword"),
     ({"wildcard_fallback": "ignore"}, "wildcard_fallback"),
 ])
 def test_bad_options_are_named(options, word):
