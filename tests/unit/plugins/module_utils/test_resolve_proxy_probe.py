@@ -7,7 +7,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import In
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._probe import NOT_PROBED, plan_probes, summarize
 from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
-from ansible_collections.netreq.firewall.plugins.module_utils._render import render
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
 from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import (
     build_state,
     prefill_lines,
