@@ -107,21 +107,26 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(name for name in ARGUMENT_SPEC if name != "renderings")
+    # the module run on the host; a read-only twin (host_ruleset_info) subclasses this with its own
+    MODULE = "netreq.firewall.host_ruleset"
+    # whether the compiled rules travel along with the renderings
+    SEND_RULES = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         spec = {name: value for name, value in ARGUMENT_SPEC.items() if name != "renderings"}
         validated = ArgumentSpecValidator(spec).validate(dict(self._task.args))
         if validated.error_messages:
-            raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % "; ".join(validated.error_messages))
+            raise AnsibleActionFail("%s: %s" % (self.MODULE, "; ".join(validated.error_messages)))
         args = validated.validated_parameters
         try:
             rules = compile_selections(args["profiles"])
         except NetreqError as exc:
-            raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
+            raise AnsibleActionFail("%s: %s" % (self.MODULE, exc))
+        payload = {"rules_compiled": len(rules), "backends": render_for_host(rules, args["backend"], args)}
+        if self.SEND_RULES:
+            payload["rules"] = rules
         module_args = {key: value for key, value in args.items() if value is not None}
-        module_args["renderings"] = pack_renderings({"rules_compiled": len(rules),
-                                                     "backends": render_for_host(rules, args["backend"], args)})
-        result.update(self._execute_module(module_name="netreq.firewall.host_ruleset", module_args=module_args,
-                                           task_vars=task_vars))
+        module_args["renderings"] = pack_renderings(payload)
+        result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
         return result

@@ -30,54 +30,10 @@ description:
     with the same variables applies. An action plugin compiles and renders on the controller; the module reads the
     host in one remote call.
 extends_documentation_fragment:
+  - netreq.firewall.host_ruleset
   - netreq.firewall.attributes
   - netreq.firewall.attributes.info_module
-options:
-  profiles:
-    description:
-      - The profile selections the host should hold, C({profile, component, params, enable, expires}), as given to
-        M(netreq.firewall.host_ruleset).
-    type: list
-    elements: dict
-    required: true
-  backend:
-    description:
-      - The firewall to read. V(auto) lets the host pick V(firewalld), V(ufw) or V(nftables), in that order.
-    type: str
-    choices: [auto, firewalld, ufw, nftables]
-    default: auto
-  ingress_policy:
-    description:
-      - The O(netreq.firewall.host_ruleset#module:ingress_policy) the rules were applied with.
-    type: str
-    choices: [permissive, allowlist]
-    default: permissive
-  egress_policy:
-    description:
-      - The O(netreq.firewall.host_ruleset#module:egress_policy) the rules were applied with.
-    type: str
-    choices: [permissive, allowlist]
-    default: permissive
-  fqdn_strategy:
-    description:
-      - The O(netreq.firewall.host_ruleset#module:fqdn_strategy) the rules were applied with.
-    type: str
-    choices: [reject, any_address, proxy]
-    default: reject
-  wildcard_fallback:
-    description:
-      - The O(netreq.firewall.host_ruleset#module:wildcard_fallback) the rules were applied with.
-    type: str
-    choices: [any_address, proxy]
-  render_options:
-    description:
-      - The O(netreq.firewall.host_ruleset#module:render_options) the rules were applied with.
-    type: dict
-    default: {}
-  renderings:
-    description:
-      - Set by the action plugin from the other options; leave it out.
-    type: raw
+options: {}
 requirements:
   - On the host, C(nft) to look for foreign nftables tables (and, per backend, the files and tools the appliers read).
 seealso:
