@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_config as config
+from ansible_collections.netreq.firewall.plugins.module_utils import _journal
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_runtime as runtime
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
@@ -240,6 +241,7 @@ class FirewalldApplier(Applier):
             write_atomic(path, config.policy_xml(item) if kind == "policies" else config.ipset_xml(item))
             self.runner.log.append("write %s" % path)
             self.files["written"].append(path)
+            _journal.fault("midway")  # test-only: a file written, the rest not, no reload yet
         for path in plan.deletes:
             os.unlink(path)
             self.runner.log.append("remove %s" % path)

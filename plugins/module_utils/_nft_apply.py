@@ -96,11 +96,12 @@ class _Desired(object):
 class _Live(object):
     """The live table: canonical listing (compared) and nft's own listing (the rollback copy)."""
 
-    __slots__ = ("canonical", "raw")
+    __slots__ = ("canonical", "raw", "table")
 
-    def __init__(self, canonical, raw):
+    def __init__(self, canonical, raw, table=None):
         self.canonical = canonical
         self.raw = raw
+        self.table = table  # "<family> <name>" when it came from a journal (the run's own table otherwise)
 
 
 class NftablesApplier(Applier):
@@ -217,6 +218,13 @@ class NftablesApplier(Applier):
     def backup(self, desired, state, plan):
         return state  # nft's own listing of the previous table; loading it back restores it
 
+    def journal_backup(self, backup):
+        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        return {"table": "%s %s" % (family, name), "raw": backup.raw}
+
+    def backup_from_journal(self, data):
+        return _Live("", data["raw"], data["table"])
+
     def apply(self, desired, state, plan):
         if desired.state == "absent":
             self.runner.change([self.nft, "delete", "table", desired.family, desired.name],
@@ -235,9 +243,13 @@ class NftablesApplier(Applier):
                              after=desired.canonical, live=live.canonical)
 
     def rollback(self, backup, state):
-        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        family, name = parse_table_spec(backup.table or self.params.get("table") or NFT_TABLE_SPEC)
         head = "table %s %s\ndelete table %s %s\n" % (family, name, family, name)
         if not backup.raw:
+            if backup.table is not None:  # a recovered journal: the new table may never have been created
+                rc, _out, err = self.runner.run([self.nft, "list", "table", family, name])
+                if rc != 0 and any(marker in err for marker in ABSENT_MARKERS):
+                    return []
             self.runner.change([self.nft, "delete", "table", family, name], "removing the new table")
             return ["table %s %s (deleted)" % (family, name)]
         path = self._write(head + backup.raw)

@@ -32,6 +32,7 @@ description:
   - When the module's Python cannot import the D-Bus bindings (python3-dbus), the runtime is read and
     reloaded with C(firewall-cmd) instead, about half a second per call, and the module warns.
 extends_documentation_fragment:
+  - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
 requirements:
@@ -318,16 +319,25 @@ problems:
   type: list
   elements: str
   sample: ["policy netreq-out is missing"]
+recovered:
+  description:
+    - What was restored from the journal of an earlier apply that never finished (see the notes), before this run
+      read the host. Files are named by path, nftables tables as C(table <family> <name>).
+  returned: when such a journal was found
+  type: list
+  elements: str
+  sample: [/etc/ufw/user.rules]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import ARGUMENT_SPEC, FirewalldApplier
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **HOST_APPLY_SPEC), supports_check_mode=True)
     run_module(module, FirewalldApplier(module))
 
 

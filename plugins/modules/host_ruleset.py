@@ -22,6 +22,7 @@ description:
   - Rules the collection did not create are never touched; stale rules it created are removed.
   - An action plugin does the controller part; the module part runs on the host.
 extends_documentation_fragment:
+  - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
 options:
@@ -160,6 +161,14 @@ commands:
   type: list
   elements: str
   sample: ["/usr/sbin/nft -f /root/.ansible/tmp/ansible-tmp-1/nftables-x1y2.nft"]
+recovered:
+  description:
+    - What was restored from the journal of an earlier apply that never finished (see the notes), before this run
+      read the host. Files are named by path, nftables tables as C(table <family> <name>).
+  returned: when such a journal was found
+  type: list
+  elements: str
+  sample: [/etc/ufw/user.rules]
 """
 
 import base64
@@ -170,6 +179,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),
@@ -181,6 +191,7 @@ ARGUMENT_SPEC = dict(
     render_options=dict(type="dict", default={}),
     renderings=dict(type="raw"),
 )
+ARGUMENT_SPEC.update(HOST_APPLY_SPEC)
 
 
 def unpack_renderings(value):
@@ -219,7 +230,7 @@ def main():
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff"))
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered"))
 
 
 if __name__ == "__main__":

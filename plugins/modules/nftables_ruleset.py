@@ -29,6 +29,7 @@ description:
   - The elements of named sets are not compared, only the set declarations; the resolve strategy fills them when
     the rule set is loaded, and a replace (any change of the table) empties them until they are filled again.
 extends_documentation_fragment:
+  - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
 options:
@@ -228,11 +229,20 @@ diff:
       type: str
       returned: always
       sample: table inet netreq (desired)
+recovered:
+  description:
+    - What was restored from the journal of an earlier apply that never finished (see the notes), before this run
+      read the host. Files are named by path, nftables tables as C(table <family> <name>).
+  returned: when such a journal was found
+  type: list
+  elements: str
+  sample: [/etc/ufw/user.rules]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import (
     ARGUMENT_SPEC,
     REQUIRED_IF,
@@ -241,7 +251,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import 
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **HOST_APPLY_SPEC), required_if=REQUIRED_IF, supports_check_mode=True)
     run_module(module, NftablesApplier(module))
 
 

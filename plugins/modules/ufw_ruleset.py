@@ -53,6 +53,7 @@ notes:
     loaded for that moment, as with C(ufw default) itself.
   - A ufw that runs although C(ENABLED=no), or that was stopped by hand while C(ENABLED=yes), is not noticed.
 extends_documentation_fragment:
+  - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
 options:
@@ -266,16 +267,25 @@ merged:
       'netreq:teradici_cas:connector_out_https_cloud_license' is merged into rules[2]
       'ufw allow out proto tcp to any port 443 comment netreq:teradici_cas:connector_out_https_cam'
       (ufw keeps one rule per match)
+recovered:
+  description:
+    - What was restored from the journal of an earlier apply that never finished (see the notes), before this run
+      read the host. Files are named by path, nftables tables as C(table <family> <name>).
+  returned: when such a journal was found
+  type: list
+  elements: str
+  sample: [/etc/ufw/user.rules]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import ARGUMENT_SPEC, UfwApplier
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **HOST_APPLY_SPEC), supports_check_mode=True)
     run_module(module, UfwApplier(module))
 
 
