@@ -297,7 +297,8 @@ class Applier(object):
         final = state
         if plan.changed and not self.module.check_mode:
             final = self._apply_or_roll_back(desired, state, plan, journal)
-        result = {"changed": plan.changed, "backend": self.backend, "plan": plan.as_dict(),
+        # restoring an unfinished apply's journal changed the host even when the plan is empty
+        result = {"changed": plan.changed or bool(self.recovered), "backend": self.backend, "plan": plan.as_dict(),
                   "commands": list(self.runner.log)}
         if self.module._diff:
             result["diff"] = {
