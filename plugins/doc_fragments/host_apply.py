@@ -17,6 +17,16 @@ options:
       - Check mode does not take the lock.
     type: int
     default: 60
+  confirm_timeout:
+    description:
+      - When greater than 0 and the run changes the host, the previous rule set is restored by the host itself after
+        this many seconds unless M(netreq.firewall.host_confirm) confirms the change first, over a new connection.
+        A rule set that cuts the controller off cannot be confirmed, so it undoes itself.
+      - The timer is a detached process on the host; the journal stays until the confirmation or the restore, so a
+        timer lost to a reboot is restored by the next run too.
+      - V(0) disables it.
+    type: int
+    default: 0
 notes:
   - A real run holds the host lock C(/run/netreq.lock) (an C(flock), released by the kernel when the holder dies)
     from the first read to the end.

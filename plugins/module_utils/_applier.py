@@ -186,6 +186,7 @@ class Applier(object):
         self.runner = runner or CommandRunner(module)
         self.warnings = []
         self.recovered = None  # what a journal of an unfinished apply restored, when there was one
+        self.confirm = None  # the pending confirmation, when confirm_timeout armed one
 
     @classmethod
     def detect(cls, runner):
@@ -310,6 +311,8 @@ class Applier(object):
         result.update(self.report(desired, final, plan))
         if self.recovered is not None:
             result["recovered"] = list(self.recovered)
+        if self.confirm:
+            result["confirm"] = dict(self.confirm)
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return result
@@ -334,7 +337,7 @@ class Applier(object):
             try:
                 live = self.read()
                 self.verify(desired, live)
-                journal.clear()
+                self.confirm = _journal.confirm_or_clear(self, journal, backup)
                 return live
             except Exception as exc:  # pylint: disable=broad-except
                 failure = exc

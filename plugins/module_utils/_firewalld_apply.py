@@ -280,6 +280,10 @@ class FirewalldApplier(Applier):
         self._reload()
         return restored
 
+    def recover(self, backup):
+        self._source = None  # a fresh D-Bus connection: the waiter of confirm_timeout is a forked process
+        return self.rollback(backup, None)
+
     # -- reporting
 
     def describe(self, state):

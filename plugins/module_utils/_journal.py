@@ -24,11 +24,14 @@ without notice. It runs on managed hosts (standard library only).
 
 from __future__ import annotations
 
+import binascii
 import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
+import tempfile
 import time
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
@@ -43,6 +46,7 @@ FAULT_ENV = "NETREQ_TEST_FAULT"
 # The options every host applier module takes (merged into their argument specs).
 HOST_APPLY_SPEC = dict(
     lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
+    confirm_timeout=dict(type="int", default=0),
 )
 
 
@@ -119,10 +123,11 @@ class Journal(object):
                                "state by hand and remove the file" % (self.path, exc))
         return data
 
-    def write(self, backup, stage="applying"):
+    def write(self, backup, stage="applying", **extra):
         """Save ``backup`` (JSON data) before the first change; a failure leaves the host untouched."""
         data = {"version": JOURNAL_VERSION, "backend": self.backend, "pid": os.getpid(), "stage": stage,
                 "started": int(time.time()), "backup": backup}
+        data.update(extra)
         try:
             if not os.path.isdir(PATHS["state_dir"]):
                 os.makedirs(PATHS["state_dir"], 0o700)
@@ -136,6 +141,103 @@ class Journal(object):
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+# ---------------------------------------------------------------- confirm or roll back
+
+def new_token():
+    return binascii.hexlify(os.urandom(8)).decode("ascii")
+
+
+def rolled_back_path(backend):
+    """Where the host notes the last change it rolled back by itself (read by the confirm module)."""
+    return os.path.join(PATHS["state_dir"], "rolled-back-%s.json" % backend)
+
+
+def confirm_or_clear(applier, journal, backup):
+    """After a verified apply: done, or (``confirm_timeout`` > 0) armed to restore ``backup`` unless confirmed.
+
+    Returns the pending confirmation for the result (``token``, ``timeout``,
+    ``journal``), or None. The journal stays on disk with the token; the
+    confirm module removes it, the waiter restores it.
+    """
+    seconds = applier.module.params.get("confirm_timeout") or 0
+    if seconds <= 0:
+        journal.clear()
+        return None
+    token = new_token()
+    journal.write(applier.journal_backup(backup), stage="confirm-pending", token=token, timeout=seconds)
+    arm(seconds, lambda: expire(applier, journal, token))
+    return {"token": token, "timeout": seconds, "journal": journal.path}
+
+
+def expire(applier, journal, token):
+    """In the detached waiter: restore the journal when it is still the unconfirmed one, and note it."""
+    with HostLock(DEFAULT_LOCK_TIMEOUT, "confirm timer of %s" % applier.backend):
+        data = journal.load()
+        if not data or data.get("token") != token:
+            return  # confirmed, or replaced by a later run
+        # the module's temporary directory is gone with the task: the backend may need one to reload
+        applier.module._tmpdir = tempfile.mkdtemp(prefix="rollback-", dir=PATHS["state_dir"])
+        try:
+            restored = applier.recover(applier.backup_from_journal(data["backup"]))
+        finally:
+            shutil.rmtree(applier.module._tmpdir, ignore_errors=True)
+        write_atomic(rolled_back_path(applier.backend), json.dumps(
+            {"token": token, "timeout": data.get("timeout"), "restored": restored or [], "at": int(time.time())},
+            sort_keys=True))
+        journal.clear()
+
+
+def arm(seconds, callback):
+    """Run ``expire()`` in a detached process after ``seconds``, unless the journal is confirmed first.
+
+    A double fork: the module's own process returns at once, and the waiter
+    is a session leader of its own holding none of the module's files (not
+    its output pipes, which Ansible waits on, nor the host lock). ``expire``
+    takes the host lock itself and checks the journal's token, so a confirm
+    that came first (and removed the journal) makes it do nothing. A waiter
+    lost to a reboot is covered too: its journal is restored by the next run.
+    """
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 65536)
+        time.sleep(seconds)
+        callback()
+    finally:
+        os._exit(0)
+
+
+def confirm(token, timeout):
+    """Disarm the waiter of ``token``: remove its journal. Returns the backend, or raises JournalError."""
+    with HostLock(timeout, "confirm"):
+        directory = PATHS["state_dir"]
+        names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+        for name in names:
+            if name.startswith("journal-") and name.endswith(".json"):
+                journal = Journal(name[len("journal-"):-len(".json")])
+                data = journal.load()
+                if data and data.get("token") == token:
+                    journal.clear()
+                    return journal.backend
+        for name in names:
+            if name.startswith("rolled-back-") and name.endswith(".json"):
+                data = json.loads(read_bytes(os.path.join(directory, name)).decode("utf-8"))
+                if data.get("token") == token:
+                    raise JournalError("the change was not confirmed within %s s: the host restored the previous "
+                                       "rule set by itself (%s)" % (data.get("timeout"), ", ".join(data["restored"])
+                                                                    or "nothing differed"))
+    raise JournalError("no change waits for confirmation with this token on the host (confirmed already, or "
+                       "replaced by a later run)")
 
 
 def fault(point):

@@ -169,6 +169,28 @@ recovered:
   type: list
   elements: str
   sample: [/etc/ufw/user.rules]
+confirm:
+  description:
+    - The pending confirmation when O(confirm_timeout) armed the host's timer; pass C(token) to
+      M(netreq.firewall.host_confirm) within C(timeout) seconds.
+  returned: when the run changed the host and O(confirm_timeout) is greater than 0
+  type: dict
+  contains:
+    token:
+      description: The token of this change.
+      type: str
+      returned: always
+      sample: 3f2a9c0d4b1e6a57
+    timeout:
+      description: Seconds until the host restores the previous rule set by itself.
+      type: int
+      returned: always
+      sample: 120
+    journal:
+      description: The journal holding the previous rule set until then.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/journal-nftables.json
 """
 
 import base64
@@ -230,7 +252,7 @@ def main():
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered"))
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm"))
 
 
 if __name__ == "__main__":

@@ -275,6 +275,28 @@ recovered:
   type: list
   elements: str
   sample: [/etc/ufw/user.rules]
+confirm:
+  description:
+    - The pending confirmation when O(confirm_timeout) armed the host's timer; pass C(token) to
+      M(netreq.firewall.host_confirm) within C(timeout) seconds.
+  returned: when the run changed the host and O(confirm_timeout) is greater than 0
+  type: dict
+  contains:
+    token:
+      description: The token of this change.
+      type: str
+      returned: always
+      sample: 3f2a9c0d4b1e6a57
+    timeout:
+      description: Seconds until the host restores the previous rule set by itself.
+      type: int
+      returned: always
+      sample: 120
+    journal:
+      description: The journal holding the previous rule set until then.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/journal-nftables.json
 """
 
 from ansible.module_utils.basic import AnsibleModule
