@@ -111,8 +111,9 @@ class ActionModule(ActionBase):
         if validated.error_messages:
             raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % "; ".join(validated.error_messages))
         args = validated.validated_parameters
+        expired = []  # options whose expiry has passed: left out (so removed) with a warning, not an error
         try:
-            rules = compile_selections(args["profiles"])
+            rules = compile_selections(args["profiles"], warnings=expired)
         except NetreqError as exc:
             raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
         module_args = {key: value for key, value in args.items() if value is not None}
@@ -120,4 +121,6 @@ class ActionModule(ActionBase):
                                                      "backends": render_for_host(rules, args["backend"], args)})
         result.update(self._execute_module(module_name="netreq.firewall.host_ruleset", module_args=module_args,
                                            task_vars=task_vars))
+        if expired:
+            result["warnings"] = expired + list(result.get("warnings") or [])
         return result

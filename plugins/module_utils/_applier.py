@@ -36,7 +36,7 @@ returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _journal
+from ansible_collections.netreq.firewall.plugins.module_utils import _expiry, _journal
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 # re-exported: the appliers import the file helpers from here
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import (  # noqa: F401 pylint: disable=unused-import
@@ -256,6 +256,10 @@ class Applier(object):
         """The backup object ``journal_backup`` wrote."""
         return FileBackup.from_journal(data)
 
+    def temporary_rules(self, desired):
+        """``(label, expires, argv)`` per temporary rule of ``desired``: argv removes it from the live firewall."""
+        return []
+
     def recover(self, backup):
         """Restore a journal left by an apply that never finished; the default is the rollback."""
         return self.rollback(backup, None)
@@ -298,6 +302,7 @@ class Applier(object):
         final = state
         if plan.changed and not self.module.check_mode:
             final = self._apply_or_roll_back(desired, state, plan, journal)
+        temporary = _expiry.arm(self, self.temporary_rules(desired), self.warnings)
         # restoring an unfinished apply's journal changed the host even when the plan is empty
         result = {"changed": plan.changed or bool(self.recovered), "backend": self.backend, "plan": plan.as_dict(),
                   "commands": list(self.runner.log)}
@@ -309,6 +314,8 @@ class Applier(object):
                 "after_header": "%s (desired)" % self.subject(desired),
             }
         result.update(self.report(desired, final, plan))
+        if temporary:
+            result["temporary"] = temporary
         if self.recovered is not None:
             result["recovered"] = list(self.recovered)
         if self.confirm:

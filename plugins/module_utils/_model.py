@@ -60,8 +60,13 @@ def _parse_expiry(text, option, now):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _enabled_options(profile, enable, expires, now):
-    """``{option: expiry or None}`` from ``enable`` (names or {name, expires}) and ``expires``."""
+def _enabled_options(profile, enable, expires, now, warnings=None):
+    """``{option: expiry or None}`` from ``enable`` (names or {name, expires}) and ``expires``.
+
+    An expiry in the past is an error, unless the caller collects ``warnings``
+    (a re-run of a play after the expiry): then the option is left out, so its
+    rules are removed from the hosts that still hold them, with a warning.
+    """
     if enable is None:
         enable = []
     if not isinstance(enable, (list, tuple)):
@@ -90,7 +95,11 @@ def _enabled_options(profile, enable, expires, now):
             try:
                 expiry = _parse_expiry(expiry, name, now)
             except ValueError as exc:
-                raise ProfileError(str(exc), profile=profile.name, field="expires")
+                if warnings is None or "already in the past" not in str(exc):
+                    raise ProfileError(str(exc), profile=profile.name, field="expires")
+                warnings.append("profile %s: %s; its rules are left out and removed where they remain"
+                                % (profile.name, str(exc).replace("is already in the past", "has passed")))
+                continue
         options[name] = expiry
     if isinstance(expires, dict):
         for name in expires:
@@ -204,7 +213,7 @@ def _rules_for(requirement, values, options):
     return rules
 
 
-def compile_rules(profile, component=None, params=None, enable=None, expires=None, now=None):
+def compile_rules(profile, component=None, params=None, enable=None, expires=None, now=None, warnings=None):
     """The normalized Rule list for one profile selection.
 
     ``profile``: built-in name, file path, dict or ``Profile``;
@@ -212,13 +221,14 @@ def compile_rules(profile, component=None, params=None, enable=None, expires=Non
     ``params``: parameter values (defaults fill the rest);
     ``enable``: option names, or ``{name, expires}`` dicts for temporary ones;
     ``expires``: an expiry for every enabled temporary option, or a dict per option;
-    ``now``: the reference time for expiry checks (tests pin it).
+    ``now``: the reference time for expiry checks (tests pin it);
+    ``warnings``: a list to collect expired options in, instead of failing on them.
     """
     profile = load_profile(profile)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     components = _select_components(profile, component)
     values = _resolve_parameters(profile, params)
-    options = _enabled_options(profile, enable, expires, now)
+    options = _enabled_options(profile, enable, expires, now, warnings)
     rules, skipped = [], []
     for requirement in profile.requirements:
         if requirement.component not in components:
@@ -251,7 +261,7 @@ def describe_profile(profile):
 _SELECTION_KEYS = {"profile", "component", "params", "enable", "expires"}
 
 
-def compile_selections(selections, now=None):
+def compile_selections(selections, now=None, warnings=None):
     """Rules of several profile selections, for one host; rule ids must stay unique per profile.
 
     Each selection is ``{profile, component, params, enable, expires}`` as for
@@ -266,7 +276,7 @@ def compile_selections(selections, now=None):
             raise ProfileError("selection %d must be a mapping with profile and optionally component, params, enable, expires"
                                % (index + 1), field="selections[%d]" % index)
         arguments = {key: selection[key] for key in _SELECTION_KEYS - {"profile"} if selection.get(key) is not None}
-        for rule in compile_rules(selection["profile"], now=now, **arguments):
+        for rule in compile_rules(selection["profile"], now=now, warnings=warnings, **arguments):
             key = "%s:%s" % (rule["profile"], rule["id"])
             if key in owners:
                 raise ProfileError("rule %s comes from selections %d and %d; select each requirement once"

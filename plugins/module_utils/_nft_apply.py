@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError, Plan, diff_entries
@@ -51,6 +52,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     rule_lines,
     validate_ruleset,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER
 
 # The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
@@ -73,6 +75,9 @@ NS_LOAD_FAILED = 90
 NS_NO_TABLE = 91
 NS_SCRIPT = ('"$1" -f "$2" || exit %d; "$1" -s list table "$3" "$4" || exit %d'
              % (NS_LOAD_FAILED, NS_NO_TABLE))
+# removes the rules of one chain whose comment is exactly $5, by their handles (the expiry timer runs it)
+EXPIRE_SCRIPT = ('for h in $("$1" -a list chain "$2" "$3" "$4" | grep -F "comment \\"$5\\" # handle" '
+                 '| sed "s/.* # handle //"); do "$1" delete rule "$2" "$3" "$4" handle "$h" || exit 1; done')
 NAMESPACE_COMMANDS = (
     ("unshare", "--net", "--"),
     ("unshare", "--user", "--map-root-user", "--net", "--"),
@@ -255,6 +260,21 @@ class NftablesApplier(Applier):
         path = self._write(head + backup.raw)
         self.runner.change([self.nft, "-f", path], "loading the previous table back")
         return ["table %s %s" % (family, name)]
+
+    def temporary_rules(self, desired):
+        entries, chain = [], None
+        for line in (desired.canonical or "").splitlines():
+            header = re.match(r"^\s*chain (\S+) \{", line)
+            if header:
+                chain = header.group(1)
+            comment = re.search(r'comment "((?:[^"\\]|\\.)*)"', line)
+            expires = expiry_of(comment.group(1)) if comment and chain else None
+            if expires:
+                argv = ["sh", "-c", EXPIRE_SCRIPT, OWNER + "-expire", self.nft, desired.family, desired.name, chain,
+                        comment.group(1)]
+                if all(entry[2] != argv for entry in entries):
+                    entries.append((comment.group(1), expires, argv))
+        return entries
 
     # -- result
 

@@ -49,6 +49,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     read_bytes,
     write_atomic,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_files import (
     LOG_LEVELS,
@@ -326,6 +327,17 @@ class UfwApplier(Applier):
         elif "restore" in done:
             self._activate("restore", sorted(self._applied.blocks))
         return restored
+
+    def temporary_rules(self, desired):
+        """``ufw delete <the rule's own args>`` removes one rule (the comment is part of its args)."""
+        if not desired.present:
+            return []
+        entries = []
+        for rule in desired.rules:
+            expires = expiry_of(rule.comment)
+            if expires:
+                entries.append((rule.comment, expires, [self.runner.binary("ufw"), "delete"] + rule.words()))
+        return entries
 
     def recover(self, backup):
         """Put back the files of an apply that never finished, then have ufw run exactly what they say.

@@ -191,6 +191,30 @@ confirm:
       type: str
       returned: always
       sample: /var/lib/netreq/journal-nftables.json
+temporary:
+  description:
+    - The temporary rules of the rule set (their label carries C(expires=<UTC>)), each with the transient systemd
+      timer that removes it from the host at its expiry, without Ansible. A timer already waiting is kept.
+    - C(timer) is null where the host has no C(systemd-run); a run after the expiry removes the rule there.
+  returned: when the rule set holds temporary rules
+  type: list
+  elements: dict
+  contains:
+    rule:
+      description: The rule's label.
+      type: str
+      returned: always
+      sample: "netreq:rackspace_pdr:troubleshooting_ssh_us expires=2030-01-31T00:00:00Z"
+    expires:
+      description: The expiry, UTC.
+      type: str
+      returned: always
+      sample: "2030-01-31T00:00:00Z"
+    timer:
+      description: The systemd timer unit that removes it.
+      type: str
+      returned: always
+      sample: netreq-expire-nftables-3f2a9c0d4b1e.timer
 """
 
 import base64
@@ -252,7 +276,7 @@ def main():
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm"))
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm", "temporary"))
 
 
 if __name__ == "__main__":

@@ -259,6 +259,30 @@ confirm:
       type: str
       returned: always
       sample: /var/lib/netreq/journal-nftables.json
+temporary:
+  description:
+    - The temporary rules of the rule set (their label carries C(expires=<UTC>)), each with the transient systemd
+      timer that removes it from the host at its expiry, without Ansible. A timer already waiting is kept.
+    - C(timer) is null where the host has no C(systemd-run); a run after the expiry removes the rule there.
+  returned: when the rule set holds temporary rules
+  type: list
+  elements: dict
+  contains:
+    rule:
+      description: The rule's label.
+      type: str
+      returned: always
+      sample: "netreq:rackspace_pdr:troubleshooting_ssh_us expires=2030-01-31T00:00:00Z"
+    expires:
+      description: The expiry, UTC.
+      type: str
+      returned: always
+      sample: "2030-01-31T00:00:00Z"
+    timer:
+      description: The systemd timer unit that removes it.
+      type: str
+      returned: always
+      sample: netreq-expire-nftables-3f2a9c0d4b1e.timer
 """
 
 from ansible.module_utils.basic import AnsibleModule
