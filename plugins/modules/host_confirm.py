@@ -27,12 +27,16 @@ options:
     description: Seconds to wait for the host lock C(/run/netreq.lock).
     type: int
     default: 60
+extends_documentation_fragment:
+  - netreq.firewall.attributes
 attributes:
   check_mode:
     support: none
   diff_mode:
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 """
 
