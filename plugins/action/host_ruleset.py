@@ -106,21 +106,23 @@ class ActionModule(ActionBase):
     """Compile + render on the controller, then run the module once on the host."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(name for name in ARGUMENT_SPEC if name != "renderings")
-    # the module run on the host; a read-only twin (host_ruleset_info) subclasses this with its own
+    # the module run on the host and its options; a read-only twin (host_ruleset_info) subclasses this with its own
     MODULE = "netreq.firewall.host_ruleset"
+    SPEC = ARGUMENT_SPEC
+    _VALID_ARGS = frozenset(name for name in SPEC if name != "renderings")
     # whether the compiled rules travel along with the renderings
     SEND_RULES = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        spec = {name: value for name, value in ARGUMENT_SPEC.items() if name != "renderings"}
+        spec = {name: value for name, value in self.SPEC.items() if name != "renderings"}
         validated = ArgumentSpecValidator(spec).validate(dict(self._task.args))
         if validated.error_messages:
             raise AnsibleActionFail("%s: %s" % (self.MODULE, "; ".join(validated.error_messages)))
         args = validated.validated_parameters
+        expired = []  # options whose expiry has passed: left out (so removed) with a warning, not an error
         try:
-            rules = compile_selections(args["profiles"])
+            rules = compile_selections(args["profiles"], warnings=expired)
         except NetreqError as exc:
             raise AnsibleActionFail("%s: %s" % (self.MODULE, exc))
         payload = {"rules_compiled": len(rules), "backends": render_for_host(rules, args["backend"], args)}
@@ -129,4 +131,6 @@ class ActionModule(ActionBase):
         module_args = {key: value for key, value in args.items() if value is not None}
         module_args["renderings"] = pack_renderings(payload)
         result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        if expired:
+            result["warnings"] = expired + list(result.get("warnings") or [])
         return result

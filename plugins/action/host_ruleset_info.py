@@ -12,10 +12,13 @@ live and judge foreign rules against the traffic each one allows.
 from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ActionModule as HostRulesetAction
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC
 
 
 class ActionModule(HostRulesetAction):
     """Compile + render on the controller, then read the host once."""
 
     MODULE = "netreq.firewall.host_ruleset_info"
+    SPEC = ARGUMENT_SPEC
+    _VALID_ARGS = frozenset(name for name in SPEC if name != "renderings")
     SEND_RULES = True

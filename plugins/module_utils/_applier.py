@@ -24,6 +24,11 @@ six steps, in this order, and only ``apply`` and ``rollback`` change the host:
 6. ``rollback`` when 4 or 5 fails: the backup goes back and the backend
    reloads it; the task fails saying whether the old state was restored.
 
+A real run holds the host lock from the first read to the end, and writes
+the backup to an on-disk journal before the first change (``_journal``); a
+journal left by a run that never finished is restored (``recover``) before
+anything is read, so a host is always left holding the old or the new state.
+
 Subclasses only implement the steps; ``Applier.run`` owns the order, the
 check-mode guard (there is no other one) and the result, so every module
 returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
@@ -32,10 +37,14 @@ returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
 
 from __future__ import annotations
 
-import os
-import tempfile
-
+from ansible_collections.netreq.firewall.plugins.module_utils import _expiry, _journal
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+# re-exported: the appliers import the file helpers from here
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import (  # noqa: F401 pylint: disable=unused-import
+    FileBackup,
+    read_bytes,
+    write_atomic,
+)
 
 # Commands run with the C locale so their output and messages can be parsed.
 C_LOCALE = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
@@ -99,83 +108,6 @@ class CommandRunner(object):
             raise ApplyError("%s failed: %s" % (what, (err or out).strip() or "exit code %d" % rc),
                              changed=not atomic, untouched=atomic, cmd=list(argv), rc=rc, stdout=out, stderr=err)
         return out
-
-
-# ---------------------------------------------------------------- files
-
-def read_bytes(path):
-    """The content of ``path``, or None when it does not exist."""
-    try:
-        with open(path, "rb") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        return None
-
-
-def write_atomic(path, data):
-    """Replace ``path`` by ``data`` (bytes or text) in one rename, keeping its mode and owner.
-
-    The temporary file lives in the same directory (a rename never crosses file
-    systems) and is removed when anything fails, so a full disk leaves the old
-    file in place and no debris.
-    """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    directory = os.path.dirname(path) or "."
-    try:
-        current = os.stat(path)
-    except FileNotFoundError:
-        current = None
-    handle, temporary = tempfile.mkstemp(prefix=".netreq-", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if current is not None:
-            os.chmod(temporary, current.st_mode & 0o7777)
-            if os.geteuid() == 0:
-                os.chown(temporary, current.st_uid, current.st_gid)
-        else:
-            os.chmod(temporary, 0o644)
-        os.rename(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
-class FileBackup(object):
-    """The bytes of the files an apply may write, taken before the first change.
-
-    Kept in memory: taking the backup cannot fail for lack of disk space, and
-    there is no temporary copy to clean up. ``None`` records a file that did
-    not exist, so ``restore`` removes what the apply created.
-    """
-
-    def __init__(self, paths):
-        self.paths = list(paths)
-        self.saved = {}
-
-    def save(self):
-        for path in self.paths:
-            self.saved[path] = read_bytes(path)
-        return self
-
-    def restore(self):
-        """Write every saved file back (remove the created ones); returns the paths restored."""
-        restored = []
-        for path, content in self.saved.items():
-            if read_bytes(path) == content:
-                continue
-            if content is None:
-                os.unlink(path)
-            else:
-                write_atomic(path, content)
-            restored.append(path)
-        return restored
 
 
 # ---------------------------------------------------------------- the plan
@@ -254,6 +186,8 @@ class Applier(object):
         self.params = module.params if params is None else params
         self.runner = runner or CommandRunner(module)
         self.warnings = []
+        self.recovered = None  # what a journal of an unfinished apply restored, when there was one
+        self.confirm = None  # the pending confirmation, when confirm_timeout armed one
 
     # a NoopMemo (see _noop_memo) that a dispatching module sets; runs record proven no-ops in it
     memo = None
@@ -323,16 +257,63 @@ class Applier(object):
         """Backend-specific keys added to the result."""
         return {}
 
+    def journal_backup(self, backup):
+        """The backup ``backup`` returned, as JSON data for the on-disk journal."""
+        return backup.to_journal()
+
+    def backup_from_journal(self, data):
+        """The backup object ``journal_backup`` wrote."""
+        return FileBackup.from_journal(data)
+
+    def temporary_rules(self, desired):
+        """``(label, expires, argv)`` per temporary rule of ``desired``: argv removes it from the live firewall."""
+        return []
+
+    def recover(self, backup):
+        """Restore a journal left by an apply that never finished; the default is the rollback."""
+        return self.rollback(backup, None)
+
     # -- the order, owned here
 
     def run(self):
         desired = self.prepare(self.validate(self.params))
+        journal = _journal.Journal(self.backend)
+        if self.module.check_mode:
+            if journal.load() is not None:
+                self.warnings.append("%s holds an unfinished apply; a real run restores it first" % journal.path)
+            return self._run(desired, journal)
+        timeout = self.module.params.get("lock_timeout")
+        try:
+            with _journal.HostLock(_journal.DEFAULT_LOCK_TIMEOUT if timeout is None else timeout, self.backend):
+                self._recover(journal)
+                return self._run(desired, journal)
+        except _journal.JournalError as exc:
+            raise ApplyError(str(exc), commands=list(self.runner.log))
+
+    def _recover(self, journal):
+        data = journal.load()
+        if data is None:
+            return
+        try:
+            restored = self.recover(self.backup_from_journal(data["backup"]))
+        except Exception as exc:  # pylint: disable=broad-except
+            raise ApplyError("an apply that never finished left %s; restoring the state before it failed, nothing "
+                             "else was changed: %s" % (journal.path, exc), changed=True, commands=list(self.runner.log))
+        journal.clear()
+        self.recovered = restored or []
+        self.warnings.append("an apply that never finished (pid %s, stage %s) was found in %s; the state before it "
+                             "was restored: %s" % (data.get("pid"), data.get("stage"), journal.path,
+                                                   ", ".join(self.recovered) or "nothing differed"))
+
+    def _run(self, desired, journal):
         state = self.read()
         plan = self.plan(desired, state)
         final = state
         if plan.changed and not self.module.check_mode:
-            final = self._apply_or_roll_back(desired, state, plan)
-        result = {"changed": plan.changed, "backend": self.backend, "plan": plan.as_dict(),
+            final = self._apply_or_roll_back(desired, state, plan, journal)
+        temporary = _expiry.arm(self, self.temporary_rules(desired), self.warnings)
+        # restoring an unfinished apply's journal changed the host even when the plan is empty
+        result = {"changed": plan.changed or bool(self.recovered), "backend": self.backend, "plan": plan.as_dict(),
                   "commands": list(self.runner.log)}
         if self.module._diff:
             result["diff"] = {
@@ -342,19 +323,30 @@ class Applier(object):
                 "after_header": "%s (desired)" % self.subject(desired),
             }
         result.update(self.report(desired, final, plan))
-        if self.memo is not None and not self.module.check_mode:
+        if temporary:
+            result["temporary"] = temporary
+        if self.recovered is not None:
+            result["recovered"] = list(self.recovered)
+        if self.confirm:
+            result["confirm"] = dict(self.confirm)
+        # a proven no-op is remembered, but not while timers (expiry, confirmation) act on the rules
+        if self.memo is not None and not self.module.check_mode and not temporary and not self.confirm:
             settled = self.plan(desired, final) if plan.changed else plan
             self.memo.remember(self.fingerprint(self.runner, self.params), settled.as_dict())
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return result
 
-    def _apply_or_roll_back(self, desired, state, plan):
+    def _apply_or_roll_back(self, desired, state, plan, journal):
         backup = self.backup(desired, state, plan)
+        journal.write(self.journal_backup(backup))  # before the first change; a full disk stops here
         try:
+            _journal.fault("before-apply")
             self.apply(desired, state, plan)
+            _journal.fault("after-apply")
         except ApplyError as exc:
             if exc.untouched:  # the write that failed changed nothing: the old state is intact
+                journal.clear()
                 exc.details.setdefault("commands", list(self.runner.log))
                 raise
             failure = exc
@@ -365,15 +357,17 @@ class Applier(object):
             try:
                 live = self.read()
                 self.verify(desired, live)
+                self.confirm = _journal.confirm_or_clear(self, journal, backup)
                 return live
             except Exception as exc:  # pylint: disable=broad-except
                 failure = exc
         try:
             restored = self.rollback(backup, state)
-        except Exception as rollback_exc:
-            raise ApplyError("%s apply failed: %s; restoring the previous state failed too: %s"
-                             % (self.backend, failure, rollback_exc), changed=True,
+        except Exception as rollback_exc:  # the journal stays: the next run restores it again
+            raise ApplyError("%s apply failed: %s; restoring the previous state failed too: %s (the next run "
+                             "retries from %s)" % (self.backend, failure, rollback_exc, journal.path), changed=True,
                              commands=list(self.runner.log), **_details(failure))
+        journal.clear()
         raise ApplyError("%s apply failed, the previous state was restored: %s" % (self.backend, failure),
                          changed=True, restored=restored or [], commands=list(self.runner.log),
                          **_details(failure))

@@ -29,9 +29,11 @@ from __future__ import annotations
 import os
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_config as config
+from ansible_collections.netreq.firewall.plugins.module_utils import _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_runtime as runtime
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX, OWNER
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     Applier,
     ApplyError,
@@ -70,6 +72,8 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
+# removes one rich rule from a policy's permanent configuration and reloads (the expiry timer runs it)
+EXPIRE_SCRIPT = '"$1" --permanent --policy="$2" --remove-rich-rule="$3" && "$1" --reload'
 CONFIG_DIR = "/etc/firewalld"
 SYSTEM_DIR = "/usr/lib/firewalld"
 
@@ -262,6 +266,7 @@ class FirewalldApplier(Applier):
             write_atomic(path, config.policy_xml(item) if kind == "policies" else config.ipset_xml(item))
             self.runner.log.append("write %s" % path)
             self.files["written"].append(path)
+            _journal.fault("midway")  # test-only: a file written, the rest not, no reload yet
         for path in plan.deletes:
             os.unlink(path)
             self.runner.log.append("remove %s" % path)
@@ -299,6 +304,21 @@ class FirewalldApplier(Applier):
         restored = backup.restore()
         self._reload()
         return restored
+
+    def temporary_rules(self, desired):
+        entries = []
+        for name, origins in sorted(desired.get("origins", {}).items()):
+            for text, labels in sorted(origins.items()):
+                for label in labels:
+                    expires = expiry_of(label)
+                    if expires:
+                        entries.append((label, expires, ["sh", "-c", EXPIRE_SCRIPT, OWNER + "-expire",
+                                                         self.runner.binary("firewall-cmd"), name, text]))
+        return entries
+
+    def recover(self, backup):
+        self._source = None  # a fresh D-Bus connection: the waiter of confirm_timeout is a forked process
+        return self.rollback(backup, None)
 
     # -- reporting
 

@@ -38,6 +38,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_config 
 
 DBUS_NAME = "org.fedoraproject.FirewallD1"
 DBUS_PATH = "/org/fedoraproject/FirewallD1"
+# A stopped daemon: the run ends before anything was written (the runtime is read first).
+NOT_RUNNING_MESSAGE = ("firewalld is not running (%s): start it (systemctl start firewalld) and run again; "
+                       "nothing was changed")
+_NOT_RUNNING = ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner")
 RELOAD_TIMEOUT = 600  # seconds: a reload of thousands of rules takes a while; D-Bus' default is 25 s
 # D-Bus settings keys firewalld may hold in a policy that the collection never writes: how to show them
 _EXTRA_KEYS = (
@@ -112,6 +116,8 @@ class DbusFirewalld(object):
             self.bus = dbus.SystemBus(private=True)
             daemon = self.bus.get_object(DBUS_NAME, DBUS_PATH, introspect=False)
         except dbus.exceptions.DBusException as exc:
+            if exc.get_dbus_name() in _NOT_RUNNING:
+                raise ApplyError(NOT_RUNNING_MESSAGE % ("nobody owns %s on the system bus" % DBUS_NAME))
             raise ApplyError("cannot reach firewalld on the system bus: %s" % exc)
         self.main = dbus.Interface(daemon, DBUS_NAME)
         self.policy = dbus.Interface(daemon, DBUS_NAME + ".policy")
@@ -121,9 +127,8 @@ class DbusFirewalld(object):
         try:
             return method(*args, **kwargs)
         except self.dbus.exceptions.DBusException as exc:
-            if exc.get_dbus_name() in ("org.freedesktop.DBus.Error.ServiceUnknown",
-                                       "org.freedesktop.DBus.Error.NameHasNoOwner"):
-                raise ApplyError("firewalld is not running (nobody owns %s on the system bus)" % DBUS_NAME)
+            if exc.get_dbus_name() in _NOT_RUNNING:
+                raise ApplyError(NOT_RUNNING_MESSAGE % ("nobody owns %s on the system bus" % DBUS_NAME))
             raise ApplyError("firewalld D-Bus call failed: %s" % (exc.get_dbus_message() or exc))
 
     def policy_names(self):
@@ -165,7 +170,7 @@ class FirewallCmdFirewalld(object):
         self.binary = runner.binary("firewall-cmd")
         rc, out, _err = runner.run([self.binary, "--state"])
         if rc != 0:
-            raise ApplyError("firewalld is not running (firewall-cmd --state: %s)" % (out.strip() or "rc %d" % rc))
+            raise ApplyError(NOT_RUNNING_MESSAGE % ("firewall-cmd --state: %s" % (out.strip() or "rc %d" % rc)))
 
     def _read(self, *args):
         return self.runner.read([self.binary] + list(args), "read firewalld's runtime configuration")

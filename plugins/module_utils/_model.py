@@ -61,8 +61,13 @@ def _parse_expiry(text, option, now):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _enabled_options(profile, enable, expires, now):
-    """``{option: expiry or None}`` from ``enable`` (names or {name, expires}) and ``expires``."""
+def _enabled_options(profile, enable, expires, now, warnings=None):
+    """``{option: expiry or None}`` from ``enable`` (names or {name, expires}) and ``expires``.
+
+    An expiry in the past is an error, unless the caller collects ``warnings``
+    (a re-run of a play after the expiry): then the option is left out, so its
+    rules are removed from the hosts that still hold them, with a warning.
+    """
     if enable is None:
         enable = []
     if not isinstance(enable, (list, tuple)):
@@ -91,7 +96,11 @@ def _enabled_options(profile, enable, expires, now):
             try:
                 expiry = _parse_expiry(expiry, name, now)
             except ValueError as exc:
-                raise ProfileError(str(exc), profile=profile.name, field="expires")
+                if warnings is None or "already in the past" not in str(exc):
+                    raise ProfileError(str(exc), profile=profile.name, field="expires")
+                warnings.append("profile %s: %s; its rules are left out and removed where they remain"
+                                % (profile.name, str(exc).replace("is already in the past", "has passed")))
+                continue
         options[name] = expiry
     if isinstance(expires, dict):
         for name in expires:
@@ -208,7 +217,7 @@ def _rules_for(requirement, values, options):
     return rules
 
 
-def compile_rules(profile, component=None, params=None, enable=None, expires=None, now=None):
+def compile_rules(profile, component=None, params=None, enable=None, expires=None, now=None, warnings=None):
     """The normalized Rule list for one profile selection.
 
     ``profile``: built-in name, file path, dict or ``Profile``;
@@ -216,13 +225,14 @@ def compile_rules(profile, component=None, params=None, enable=None, expires=Non
     ``params``: parameter values (defaults fill the rest);
     ``enable``: option names, or ``{name, expires}`` dicts for temporary ones;
     ``expires``: an expiry for every enabled temporary option, or a dict per option;
-    ``now``: the reference time for expiry checks (tests pin it).
+    ``now``: the reference time for expiry checks (tests pin it);
+    ``warnings``: a list to collect expired options in, instead of failing on them.
     """
     profile = load_profile(profile)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     components = _select_components(profile, component)
     values = _resolve_parameters(profile, params)
-    options = _enabled_options(profile, enable, expires, now)
+    options = _enabled_options(profile, enable, expires, now, warnings)
     rules, skipped = [], []
     for requirement in profile.requirements:
         if requirement.component not in components:
@@ -273,7 +283,7 @@ def _check_selection(index, selection):
                            field="%s.profile" % field)
 
 
-def compile_selections(selections, now=None):
+def compile_selections(selections, now=None, warnings=None):
     """Rules of several profile selections, for one host; rule ids must stay unique per profile.
 
     Each selection is ``{profile, component, params, enable, expires}`` as for
@@ -286,7 +296,7 @@ def compile_selections(selections, now=None):
     for index, selection in enumerate(selections):
         _check_selection(index, selection)
         arguments = {key: selection[key] for key in _SELECTION_KEYS - {"profile"} if selection.get(key) is not None}
-        for rule in compile_rules(selection["profile"], now=now, **arguments):
+        for rule in compile_rules(selection["profile"], now=now, warnings=warnings, **arguments):
             key = "%s:%s" % (rule["profile"], rule["id"])
             if key in owners:
                 raise ProfileError("rule %s comes from selections %d and %d; select each requirement once"

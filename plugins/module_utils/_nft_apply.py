@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError, Plan, diff_entries
@@ -54,6 +55,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     rule_lines,
     validate_ruleset,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER
 
 # The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
@@ -76,6 +78,9 @@ NS_LOAD_FAILED = 90
 NS_NO_TABLE = 91
 NS_SCRIPT = ('"$1" -f "$2" || exit %d; "$1" -s list table "$3" "$4" || exit %d'
              % (NS_LOAD_FAILED, NS_NO_TABLE))
+# removes the rules of one chain whose comment is exactly $5, by their handles (the expiry timer runs it)
+EXPIRE_SCRIPT = ('for h in $("$1" -a list chain "$2" "$3" "$4" | grep -F "comment \\"$5\\" # handle" '
+                 '| sed "s/.* # handle //"); do "$1" delete rule "$2" "$3" "$4" handle "$h" || exit 1; done')
 NAMESPACE_COMMANDS = (
     ("unshare", "--net", "--"),
     ("unshare", "--user", "--map-root-user", "--net", "--"),
@@ -99,11 +104,12 @@ class _Desired(object):
 class _Live(object):
     """The live table: canonical listing (compared) and nft's own listing (the rollback copy)."""
 
-    __slots__ = ("canonical", "raw")
+    __slots__ = ("canonical", "raw", "table")
 
-    def __init__(self, canonical, raw):
+    def __init__(self, canonical, raw, table=None):
         self.canonical = canonical
         self.raw = raw
+        self.table = table  # "<family> <name>" when it came from a journal (the run's own table otherwise)
 
 
 class NftablesApplier(Applier):
@@ -235,6 +241,13 @@ class NftablesApplier(Applier):
     def backup(self, desired, state, plan):
         return state  # nft's own listing of the previous table; loading it back restores it
 
+    def journal_backup(self, backup):
+        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        return {"table": "%s %s" % (family, name), "raw": backup.raw}
+
+    def backup_from_journal(self, data):
+        return _Live("", data["raw"], data["table"])
+
     def apply(self, desired, state, plan):
         if desired.state == "absent":
             self.runner.change([self.nft, "delete", "table", desired.family, desired.name],
@@ -253,14 +266,33 @@ class NftablesApplier(Applier):
                              after=desired.canonical, live=live.canonical)
 
     def rollback(self, backup, state):
-        family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
+        family, name = parse_table_spec(backup.table or self.params.get("table") or NFT_TABLE_SPEC)
         head = "table %s %s\ndelete table %s %s\n" % (family, name, family, name)
         if not backup.raw:
+            if backup.table is not None:  # a recovered journal: the new table may never have been created
+                rc, _out, err = self.runner.run([self.nft, "list", "table", family, name])
+                if rc != 0 and any(marker in err for marker in ABSENT_MARKERS):
+                    return []
             self.runner.change([self.nft, "delete", "table", family, name], "removing the new table")
             return ["table %s %s (deleted)" % (family, name)]
         path = self._write(head + backup.raw)
         self.runner.change([self.nft, "-f", path], "loading the previous table back")
         return ["table %s %s" % (family, name)]
+
+    def temporary_rules(self, desired):
+        entries, chain = [], None
+        for line in (desired.canonical or "").splitlines():
+            header = re.match(r"^\s*chain (\S+) \{", line)
+            if header:
+                chain = header.group(1)
+            comment = re.search(r'comment "((?:[^"\\]|\\.)*)"', line)
+            expires = expiry_of(comment.group(1)) if comment and chain else None
+            if expires:
+                argv = ["sh", "-c", EXPIRE_SCRIPT, OWNER + "-expire", self.nft, desired.family, desired.name, chain,
+                        comment.group(1)]
+                if all(entry[2] != argv for entry in entries):
+                    entries.append((comment.group(1), expires, argv))
+        return entries
 
     # -- result
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _journal
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     Applier,
     ApplyError,
@@ -49,6 +50,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     read_bytes,
     write_atomic,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import UFW_CONF, ufw_enabled
 from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
@@ -264,6 +266,7 @@ class UfwApplier(Applier):
         for family, blocks in sorted(plan.blocks.items()):
             text = state.files[family].render(blocks, logging_lines(family, level, chains, state.ipv6))
             write_atomic(PATHS[RULES_PATHS[family]], text)
+            _journal.fault("midway")  # test-only: one file written, the others not
         if plan.policy_changes:
             defaults = _read_text("defaults")
             for name in plan.policy_changes:
@@ -333,6 +336,32 @@ class UfwApplier(Applier):
             self._ufw(["reload"], "reloading the previous ufw files")
         elif "restore" in done:
             self._activate("restore", sorted(self._applied.blocks))
+        return restored
+
+    def temporary_rules(self, desired):
+        """``ufw delete <the rule's own args>`` removes one rule (the comment is part of its args)."""
+        if not desired.present:
+            return []
+        entries = []
+        for rule in desired.rules:
+            expires = expiry_of(rule.comment)
+            if expires:
+                entries.append((rule.comment, expires, [self.runner.binary("ufw"), "delete"] + rule.words()))
+        return entries
+
+    def recover(self, backup):
+        """Put back the files of an apply that never finished, then have ufw run exactly what they say.
+
+        Which ufw command the killed run had reached is unknown, so the restored
+        ufw.conf decides: ENABLED=yes reloads the restored rules, anything else
+        stops ufw (``ufw disable`` on a stopped ufw changes nothing).
+        """
+        restored = backup.restore()
+        self._done = []
+        if read_settings(_read_text("defaults"), _read_text("conf")).get("enabled") == "yes":
+            self._ufw(["reload"], "reloading the restored ufw files")
+        else:
+            self._ufw(["disable"], "stopping ufw as the restored ufw.conf says")
         return restored
 
     # -- results

@@ -30,6 +30,7 @@ description:
   - The elements of named sets are not compared, only the set declarations; the resolve strategy fills them when
     the rule set is loaded, and a replace (any change of the table) empties them until they are filled again.
 extends_documentation_fragment:
+  - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
 options:
@@ -229,11 +230,66 @@ diff:
       type: str
       returned: always
       sample: table inet netreq (desired)
+recovered:
+  description:
+    - What was restored from the journal of an earlier apply that never finished (see the notes), before this run
+      read the host. Files are named by path, nftables tables as C(table <family> <name>).
+  returned: when such a journal was found
+  type: list
+  elements: str
+  sample: [/etc/ufw/user.rules]
+confirm:
+  description:
+    - The pending confirmation when O(confirm_timeout) armed the host's timer; pass C(token) to
+      M(netreq.firewall.host_confirm) within C(timeout) seconds.
+  returned: when the run changed the host and O(confirm_timeout) is greater than 0
+  type: dict
+  contains:
+    token:
+      description: The token of this change.
+      type: str
+      returned: always
+      sample: 3f2a9c0d4b1e6a57
+    timeout:
+      description: Seconds until the host restores the previous rule set by itself.
+      type: int
+      returned: always
+      sample: 120
+    journal:
+      description: The journal holding the previous rule set until then.
+      type: str
+      returned: always
+      sample: /var/lib/netreq/journal-nftables.json
+temporary:
+  description:
+    - The temporary rules of the rule set (their label carries C(expires=<UTC>)), each with the transient systemd
+      timer that removes it from the host at its expiry, without Ansible. A timer already waiting is kept.
+    - C(timer) is null where the host has no C(systemd-run); a run after the expiry removes the rule there.
+  returned: when the rule set holds temporary rules
+  type: list
+  elements: dict
+  contains:
+    rule:
+      description: The rule's label.
+      type: str
+      returned: always
+      sample: "netreq:rackspace_pdr:troubleshooting_ssh_us expires=2030-01-31T00:00:00Z"
+    expires:
+      description: The expiry, UTC.
+      type: str
+      returned: always
+      sample: "2030-01-31T00:00:00Z"
+    timer:
+      description: The systemd timer unit that removes it.
+      type: str
+      returned: always
+      sample: netreq-expire-nftables-3f2a9c0d4b1e.timer
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import (
     ARGUMENT_SPEC,
     REQUIRED_IF,
@@ -242,7 +298,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import 
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(ARGUMENT_SPEC, **HOST_APPLY_SPEC), required_if=REQUIRED_IF, supports_check_mode=True)
     run_module(module, NftablesApplier(module))
 
 

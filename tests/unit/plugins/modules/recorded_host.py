@@ -70,6 +70,8 @@ except ImportError:  # ansible-core before 2.19 has no helper: modules read basi
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _noop_memo
 
+from ansible_collections.netreq.firewall.plugins.module_utils import _journal
+
 
 def load_cases(test_file):
     """The ``test_cases`` of the YAML file named like ``test_file`` (``.py`` -> ``.yaml``)."""
@@ -105,6 +107,9 @@ class RecordedHost(object):
         self.warnings = []
         # test-specific words standing for long fixed values, e.g. {"<NS_SCRIPT>": script}
         self.placeholders = {}
+        # the host lock and the apply journal live in the fake host too
+        for name, host_path in _journal.PATHS.items():
+            monkeypatch.setitem(_journal.PATHS, name, self.path(host_path))
 
     def path(self, host_path):
         """Where the host path ``/etc/...`` lives in this fake host."""

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: temporary rules that the host removes by itself when they expire.
+
+This module is private to the netreq.firewall collection; its API may change
+without notice. It runs on managed hosts (standard library only).
+
+A temporary rule carries ``expires=<UTC>`` in its label (``rule_label`` of the
+renderers: the nft comment, the ufw comment, the firewalld rich rule's tag).
+Each applier names its temporary rules and the command that removes one of
+them from the live firewall; this module arms one transient systemd timer per
+rule (``systemd-run --on-calendar``) that runs that command at the expiry,
+under the host lock (``flock``), without Ansible. A later run whose selection
+has expired leaves the rule out, so the purge removes it even where no timer
+ran (a host without systemd, or one that was off at the time).
+
+The command gets the rule's data as positional arguments of a fixed ``sh``
+script, never pasted into it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import PATHS
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import OWNER
+
+EXPIRES = re.compile(r"(?:^|\s)expires=(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)(?:\s|$)")
+
+
+def expiry_of(label):
+    """The ``YYYY-MM-DDTHH:MM:SSZ`` expiry in a rule label, or None for a permanent rule."""
+    match = EXPIRES.search(label or "")
+    return match.group(1) if match else None
+
+
+def unit_name(backend, label):
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:12]
+    return "%s-expire-%s-%s" % (OWNER, backend, digest)
+
+
+def arm(applier, entries, warnings):
+    """Arm a timer per ``(label, expires, argv)`` entry; returns the result's ``temporary`` list.
+
+    A timer that is already waiting is kept (a no-op run starts none); an
+    expiry that has passed while the rule is still wanted is left to the
+    next run's compile, which drops it.
+    """
+    runner = applier.runner
+    listed = []
+    if not entries:
+        return listed
+    systemd_run = runner.binary("systemd-run", required=False)
+    systemctl = runner.binary("systemctl", required=False)
+    flock = runner.binary("flock", required=False)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    wanted = set(unit_name(applier.backend, label + "\0" + "\0".join(argv)) + ".timer" for label, _e, argv in entries)
+    if systemctl and not applier.module.check_mode:
+        _stop_stale(runner, systemctl, applier.backend, wanted)
+    for label, expires, argv in entries:
+        unit = unit_name(applier.backend, label + "\0" + "\0".join(argv))  # one per rule, expiry and command
+        item = {"rule": label, "expires": expires, "timer": unit + ".timer"}
+        listed.append(item)
+        if expires <= now or applier.module.check_mode:
+            continue
+        if not (systemd_run and systemctl and flock):
+            item["timer"] = None
+            warnings.append("%s expires at %s but the host has no systemd-run/flock to remove it then: a run "
+                            "after the expiry removes it" % (label, expires))
+            continue
+        if runner.run([systemctl, "is-active", "--quiet", unit + ".timer"])[0] == 0:
+            continue
+        calendar = expires.replace("T", " ").replace("Z", " UTC")
+        runner.change([systemd_run, "--unit=" + unit, "--on-calendar=" + calendar, "--timer-property=AccuracySec=1s",
+                       "--description=netreq.firewall: remove %s at its expiry" % label, "--collect", "--quiet",
+                       flock, "-w", "120", PATHS["lock"]] + list(argv), "arming the expiry timer of %s" % label)
+    return listed
+
+
+def _stop_stale(runner, systemctl, backend, wanted):
+    """Stop the timers of temporary rules this rule set no longer holds (an expiry moved, an option dropped).
+
+    A stale timer would otherwise remove a rule at an expiry that no longer
+    applies (firewalld matches the rule by its text, which an expiry does not change).
+    """
+    rc, out, _err = runner.run([systemctl, "list-units", "--all", "--plain", "--no-legend", "--type=timer",
+                                "%s-expire-%s-*" % (OWNER, backend)])
+    if rc != 0:
+        return
+    for line in out.splitlines():
+        unit = line.split()[0] if line.split() else ""
+        if unit.endswith(".timer") and unit not in wanted:
+            runner.change([systemctl, "stop", unit], "stopping the expiry timer %s, which no rule needs now" % unit)
