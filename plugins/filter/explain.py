@@ -16,7 +16,7 @@ description:
     allow it.
   - Rules whose remote is a host name are not matched against an address (the filter resolves nothing); they are
     listed in RV(_value.by_name) as the names that would allow it if they resolve to the address.
-  - To know whether the rules are live on a host, compare RV(_value.matches[].tag) with the C(rules) of
+  - To know whether the rules are live on a host, compare the C(tag) of each of RV(_value.matches) with the C(rules) of
     M(netreq.firewall.host_ruleset_info); C(playbooks/explain.yml) does both.
 options:
   _input:

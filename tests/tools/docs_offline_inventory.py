@@ -33,7 +33,9 @@ MODULES = [
     ("community.windows", "win_firewall_rule"),
     ("amazon.aws", "ec2_security_group"),
     ("azure.azcollection", "azure_rm_securitygroup"),
+    ("azure.azcollection", "azure_rm_securitygroup_info"),
     ("google.cloud", "gcp_compute_firewall"),
+    ("google.cloud", "gcp_compute_firewall_info"),
 ]
 
 
