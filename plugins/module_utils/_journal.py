@@ -36,10 +36,10 @@ import time
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import OWNER
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_STATE_DIR, OWNER
 
 # Module level so the unit tests can point them into a fake host.
-PATHS = {"state_dir": "/var/lib/" + OWNER, "lock": "/run/%s.lock" % OWNER}
+PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER}
 JOURNAL_VERSION = 1
 DEFAULT_LOCK_TIMEOUT = 60
 FAULT_ENV = "NETREQ_TEST_FAULT"

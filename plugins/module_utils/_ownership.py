@@ -41,13 +41,16 @@ UFW_COMMENT_PREFIX = TAG_PREFIX
 # the refresher keeps them in step with DNS (see _resolve_state).
 UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
 
+# Where the collection keeps its own state on a managed host (journals, no-op memos, the
+# resolve state; never rules).
+HOST_STATE_DIR = "/var/lib/" + OWNER
+
 # fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
 # the status file the refresher writes, and the systemd unit (service + timer) that runs it.
 # The host_firewall role installs the unit and the script under these names
 # (roles/host_firewall/vars/main.yml; a unit test keeps the two in step).
-RESOLVE_DIR = "/var/lib/" + OWNER
-RESOLVE_STATE_PATH = RESOLVE_DIR + "/resolve-state.json"
-RESOLVE_STATUS_PATH = RESOLVE_DIR + "/resolve-status.json"  # beside the state: the refresher derives it
+RESOLVE_STATE_PATH = HOST_STATE_DIR + "/resolve-state.json"
+RESOLVE_STATUS_PATH = HOST_STATE_DIR + "/resolve-status.json"  # beside the state: the refresher derives it
 RESOLVE_UNIT = OWNER + "-resolve"
 RESOLVE_SCRIPT = "/usr/local/libexec/" + OWNER + "-resolve"
 
@@ -64,9 +67,6 @@ CLOUD_OWNER_TAG = TAG_PREFIX + "owner"
 CLOUD_SET_TAG = TAG_PREFIX + "set"
 # Rules the collection adds besides the profiles' (deny-all egress, permissive egress): netreq:baseline:<what>.
 BASELINE_PROFILE = "baseline"
-
-# Where the collection keeps its own state on a managed host (caches, never rules).
-HOST_STATE_DIR = "/var/lib/" + OWNER
 
 
 def tag(profile, rule_id):
