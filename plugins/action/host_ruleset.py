@@ -22,7 +22,10 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import parse_table_spec
+from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import memo_key
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with, render, renderer_options
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
 
@@ -56,6 +59,28 @@ def _nftables_params(rendering, options):
 APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables": _nftables_params}
 
 
+def _fingerprint_args(name, params):
+    """What the host's cheap read of backend ``name`` needs (see ``_fingerprint.read``)."""
+    if name == "nftables":
+        family, table = parse_table_spec(params["table"])
+        return {"family": family, "table": table}
+    if name == "firewalld":
+        return {"policy_prefix": params["policy_prefix"]}
+    return {}
+
+
+def with_memo(name, rendering):
+    """``rendering`` plus the key and cheap-read arguments of its no-op memo (see ``_noop_memo``).
+
+    Names resolved on the host get none: the refresher changes their sets
+    between runs, so those runs compare in full.
+    """
+    if rendering["resolve"]["entries"]:
+        return rendering
+    return dict(rendering, memo={"key": memo_key(name, rendering),
+                                 "fingerprint": _fingerprint_args(name, rendering["params"])})
+
+
 # Renderer options the task sets from its own options, not through render_options.
 TASK_OPTIONS = ("ingress_policy", "egress_policy", "fqdn_strategy", "wildcard_fallback")
 
@@ -82,9 +107,10 @@ def render_for_host(rules, backend, args):
                 raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
             renderings[name] = {"error": str(exc)}
             continue
-        renderings[name] = {"params": APPLIER_PARAMS[name](rendering, options),
-                            "resolve": {"entries": rendering["resolve_sets"], "widenings": rendering["widenings"],
-                                        "proxy_allowlist": rendering["proxy_allowlist"]}}
+        renderings[name] = with_memo(name, {
+            "params": APPLIER_PARAMS[name](rendering, options),
+            "resolve": {"entries": rendering["resolve_sets"], "widenings": rendering["widenings"],
+                        "proxy_allowlist": rendering["proxy_allowlist"]}})
     if all("error" in item for item in renderings.values()):
         raise AnsibleActionFail("netreq.firewall.host_ruleset: no backend can apply these rules: %s"
                                 % "; ".join(item["error"] for item in renderings.values()))
@@ -102,6 +128,15 @@ def pack_renderings(renderings):
     return base64.b64encode(zlib.compress(json.dumps(renderings, sort_keys=True).encode("utf-8"))).decode("ascii")
 
 
+def proxy_result(rendering):
+    """The ``proxy`` result key of a rendering that leaves names to a forward proxy, else None."""
+    allowlist = ((rendering or {}).get("resolve") or {}).get("proxy_allowlist")
+    if not allowlist:
+        return None
+    snippet = squid(allowlist)
+    return {"allowlist": allowlist, "squid": snippet["config"], "skipped": snippet["skipped"]}
+
+
 class ActionModule(ActionBase):
     """Compile + render on the controller, then run the module once on the host."""
 
@@ -112,6 +147,10 @@ class ActionModule(ActionBase):
     _VALID_ARGS = frozenset(name for name in SPEC if name != "renderings")
     # whether the compiled rules travel along with the renderings
     SEND_RULES = False
+    # the small module that answers an unchanged host from its no-op memo before MODULE is sent; None: never
+    MEMO_MODULE = "netreq.firewall.host_ruleset_memo"
+    # whether the result carries the Squid allow-list of the names left to a proxy
+    PROXY_RESULT = True
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -125,12 +164,36 @@ class ActionModule(ActionBase):
             rules = compile_selections(args["profiles"], warnings=expired)
         except NetreqError as exc:
             raise AnsibleActionFail("%s: %s" % (self.MODULE, exc))
-        payload = {"rules_compiled": len(rules), "backends": render_for_host(rules, args["backend"], args)}
-        if self.SEND_RULES:
-            payload["rules"] = rules
+        backends = render_for_host(rules, args["backend"], args)
         module_args = {key: value for key, value in args.items() if value is not None}
-        module_args["renderings"] = pack_renderings(payload)
-        result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        outcome = self._recall_noop(args, backends, task_vars)
+        if outcome is None:
+            payload = {"rules_compiled": len(rules), "backends": backends}
+            if self.SEND_RULES:
+                payload["rules"] = rules
+            outcome = self._execute_module(module_name=self.MODULE, module_args=dict(module_args, renderings=pack_renderings(payload)),
+                                           task_vars=task_vars)
+        else:
+            outcome.update(rules_compiled=len(rules), invocation={"module_args": module_args})
+        proxy = self.PROXY_RESULT and proxy_result(backends.get(outcome.get("backend")))
+        if proxy and not outcome.get("failed"):
+            outcome["proxy"] = proxy
+        result.update(outcome)
         if expired:
             result["warnings"] = expired + list(result.get("warnings") or [])
         return result
+
+    def _recall_noop(self, args, backends, task_vars):
+        """The run's result when the host's no-op memo answers for it, else None (the full module runs).
+
+        Diff mode always compares in full: it prints both states.
+        """
+        candidates = dict((name, rendering["memo"]) for name, rendering in backends.items() if "memo" in rendering)
+        if self.MEMO_MODULE is None or self._task.diff or not candidates:
+            return None
+        answer = self._execute_module(module_name=self.MEMO_MODULE, task_vars=task_vars,
+                                      module_args={"backend": args["backend"], "candidates": candidates})
+        if answer.get("failed") or not answer.get("hit"):
+            return None
+        return {"changed": False, "backend": answer["backend"], "detected": args["backend"] == "auto",
+                "compared": "memo", "plan": answer["plan"], "commands": []}

@@ -22,3 +22,5 @@ class ActionModule(HostRulesetAction):
     SPEC = ARGUMENT_SPEC
     _VALID_ARGS = frozenset(name for name in SPEC if name != "renderings")
     SEND_RULES = True
+    MEMO_MODULE = None  # a report reads the host in full every time
+    PROXY_RESULT = False

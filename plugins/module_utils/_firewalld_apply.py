@@ -41,11 +41,14 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     InputError,
     Plan,
     diff_entries,
-    read_bytes,
     write_atomic,
 )
-from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import firewalld_runs
-from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import (
+    FIREWALLD_CONFIG_DIR,
+    FIREWALLD_SYSTEM_DIR,
+    firewalld_runs,
+)
 
 # The options of netreq.firewall.firewalld_ruleset (and of the firewalld part of host_ruleset).
 ARGUMENT_SPEC = dict(
@@ -74,8 +77,8 @@ ARGUMENT_SPEC = dict(
 
 # removes one rich rule from a policy's permanent configuration and reloads (the expiry timer runs it)
 EXPIRE_SCRIPT = '"$1" --permanent --policy="$2" --remove-rich-rule="$3" && "$1" --reload'
-CONFIG_DIR = "/etc/firewalld"
-SYSTEM_DIR = "/usr/lib/firewalld"
+CONFIG_DIR = FIREWALLD_CONFIG_DIR
+SYSTEM_DIR = FIREWALLD_SYSTEM_DIR
 
 
 def _compared(policy):
@@ -112,30 +115,8 @@ class FirewalldApplier(Applier):
 
     @classmethod
     def fingerprint(cls, runner, params):
-        """Owned XML files, zone file names, and nft's listing of firewalld's own table; None without it.
-
-        firewalld's runtime, as the kernel holds it, is its nftables table:
-        every runtime change to an owned policy or ipset changes that table.
-        With firewalld's iptables backend there is no such table, and no memo.
-        """
-        nft = runner.binary("nft", required=False)
-        if not nft:
-            return None
-        rc, listing, _err = runner.run([nft, "-s", "list", "table", "inet", "firewalld"])
-        if rc != 0:
-            return None
-        prefix = params.get("policy_prefix") or FIREWALLD_POLICY_PREFIX
-        files = {}
-        for kind in ("policies", "ipsets"):
-            for name, path in config.owned_files(cls.root + os.path.join(CONFIG_DIR, kind), prefix).items():
-                files[kind + "/" + name] = (read_bytes(path) or b"").decode("utf-8", "replace")
-        zones = []
-        for directory in (CONFIG_DIR, SYSTEM_DIR):
-            try:
-                zones.append(sorted(os.listdir(cls.root + os.path.join(directory, "zones"))))
-            except OSError:
-                zones.append(None)
-        return digest(listing, files, zones)
+        """Owned XML files, zone file names, and firewalld's nftables table (see ``_fingerprint``)."""
+        return _fingerprint.firewalld(runner, params.get("policy_prefix") or FIREWALLD_POLICY_PREFIX, cls.root)
 
     def path(self, *parts):
         return self.root + os.path.join(CONFIG_DIR, *parts)

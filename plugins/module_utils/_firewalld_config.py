@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich as rich
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._fingerprint import owned, owned_files
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 
 # firewalld derives chain names from policy names: 17 characters at most.
@@ -49,10 +50,6 @@ _POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 _IPSET_NAME_RE = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _ZONE_NAME_RE = re.compile(r"^[A-Za-z0-9_/-]+$")
 _IPSET_TYPE_RE = re.compile(r"^hash:[a-z,]+$")
-
-
-def owned(name, prefix):
-    return name.startswith(prefix + "-")
 
 
 # ---------------------------------------------------------------- the input
@@ -169,16 +166,6 @@ def desired_state(params):
 
 
 # ---------------------------------------------------------------- reading the files
-
-def owned_files(directory, prefix):
-    """``{object name: path}`` of the owned ``<prefix>-*.xml`` files in a directory."""
-    try:
-        names = os.listdir(directory)
-    except FileNotFoundError:
-        return {}
-    return dict((name[:-4], os.path.join(directory, name)) for name in sorted(names)
-                if name.endswith(".xml") and owned(name[:-4], prefix) and os.path.isfile(os.path.join(directory, name)))
-
 
 def _text(root, tag):
     child = root.find(tag)

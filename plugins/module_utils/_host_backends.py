@@ -14,15 +14,20 @@ the rendering of every candidate backend, and ``select_backend`` asks, in
 ``DETECTION_ORDER``, whether the host runs each (firewalld when its daemon
 runs, else ufw when it is enabled, else plain nftables). ``_host_detect``
 answers from files and one cheap query without importing any applier, so a
-no-op run stays one remote call and compiles only the applier it uses.
+run compiles only the applier it uses. An unchanged host does not even get
+this module: ``host_ruleset_memo`` answers it (see ``_noop_memo``).
 """
 
 from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTORS
+from ansible_collections.netreq.firewall.plugins.module_utils._runner import InputError
+# re-exported: the host modules detect through here
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import (  # noqa: F401 pylint: disable=unused-import
+    DETECTION_ORDER,
+    select_backend,
+)
 from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import NoopMemo
 
 
@@ -45,49 +50,16 @@ def _nftables():
 # only when asked for: a run compiles just the backend it uses (the payload still carries all
 # three, since the module's imports are collected from its whole source).
 APPLIERS = {"firewalld": _firewalld, "ufw": _ufw, "nftables": _nftables}
-# the order auto detection tries them in
-DETECTION_ORDER = ("firewalld", "ufw", "nftables")
 
 
-def select_backend(requested, runner):
-    """The backend to apply to: ``requested``, or the first one the host runs for ``auto``."""
-    if requested != "auto":
-        return requested
-    for name in DETECTION_ORDER:
-        if DETECTORS[name](runner):
-            return name
-    raise InputError("backend auto: the host runs none of %s (no firewalld daemon, ufw not enabled, no nft command)"
-                     % ", ".join(DETECTION_ORDER))
+def memo_for(backend, renderings):
+    """The no-op memo of ``backend``'s rendering, under the key the controller computed; None without one.
 
-
-class RecalledNoop(object):
-    """Stands in for the applier when the memo answered: the remembered no-op is the run's result."""
-
-    def __init__(self, backend, plan, runner):
-        self.backend = backend
-        self.plan = plan
-        self.runner = runner
-
-    def run(self):
-        return {"changed": False, "backend": self.backend, "plan": dict(self.plan), "commands": list(self.runner.log)}
-
-
-def recall_noop(backend, renderings, module, runner):
-    """``(memo, recalled)``: the backend's no-op memo, and a RecalledNoop when it answers for this host.
-
-    A hit needs the same rendering as a run that proved the host needs
-    nothing, and the same owned live state as then, read the cheap way. Diff
-    mode compares in full (it prints both states), and so does a backend
-    without a fingerprint (None never matches).
+    The controller leaves the key out where a memo must not answer (names
+    resolved on the host, whose sets change between runs).
     """
-    rendering = renderings.get(backend)
-    if not isinstance(rendering, dict) or rendering.get("error"):
-        return None, None
-    memo = NoopMemo(backend, rendering)
-    if module._diff:
-        return memo, None  # compares in full, and still records a no-op it proves
-    plan = memo.recall(APPLIERS[backend]()[0].fingerprint(runner, dict(rendering.get("params") or {})))
-    return memo, (RecalledNoop(backend, plan, runner) if plan else None)
+    memo = (renderings.get(backend) or {}).get("memo")
+    return NoopMemo(backend, memo["key"]) if isinstance(memo, dict) and memo.get("key") else None
 
 
 def applier_for(backend, renderings, module, runner, memo=None, prefill=None):

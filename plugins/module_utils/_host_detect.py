@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE: which firewall a Linux host runs, told without importing any applier.
+"""PRIVATE: which firewall a Linux host runs, and where each keeps its state, told without importing any applier.
 
 This module is private to the netreq.firewall collection; its API may change
 without notice. It runs on managed hosts (standard library only).
@@ -12,13 +12,30 @@ compiles on every run (a module's payload is imported from a zip, without
 cached bytecode), so asking the appliers themselves cost an nftables host the
 compilation of the firewalld and ufw appliers it never uses. The appliers'
 ``detect`` methods answer from here too, so there is one test per backend.
+The files and directories each backend keeps its state in are named here for
+the same reason: the no-op memo reads them without the appliers.
 """
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils._runner import InputError
+
 UFW_CONF = "/etc/ufw/ufw.conf"
+# where ufw keeps its state (the ufw applier's PATHS start as a copy, which the unit tests repoint)
+UFW_PATHS = {
+    "rules4": "/etc/ufw/user.rules",
+    "rules6": "/etc/ufw/user6.rules",
+    "defaults": "/etc/default/ufw",
+    "conf": UFW_CONF,
+    "after4": "/etc/ufw/after.rules",
+    "after6": "/etc/ufw/after6.rules",
+    "proc_ipv6": "/proc/sys/net/ipv6",  # ufw uses IPv6 only when the kernel has it
+}
+# firewalld's permanent configuration: the administrator's directory and the package's defaults
+FIREWALLD_CONFIG_DIR = "/etc/firewalld"
+FIREWALLD_SYSTEM_DIR = "/usr/lib/firewalld"
 # ufw reads its settings as KEY=value lines, a later line winning, quotes and case ignored
 _ENABLED = re.compile(r'^ENABLED="?(\w+)"?', re.MULTILINE | re.IGNORECASE)
 
@@ -58,3 +75,16 @@ DETECTORS = {
     "ufw": lambda runner: ufw_enabled(),
     "nftables": nft_present,
 }
+# the order auto detection tries them in
+DETECTION_ORDER = ("firewalld", "ufw", "nftables")
+
+
+def select_backend(requested, runner):
+    """The backend to apply to: ``requested``, or the first one the host runs for ``auto``."""
+    if requested != "auto":
+        return requested
+    for name in DETECTION_ORDER:
+        if DETECTORS[name](runner):
+            return name
+    raise InputError("backend auto: the host runs none of %s (no firewalld daemon, ufw not enabled, no nft command)"
+                     % ", ".join(DETECTION_ORDER))

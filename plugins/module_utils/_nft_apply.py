@@ -45,7 +45,7 @@ import tempfile
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import Applier, ApplyError, Plan, diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import nft_present
-from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     RulesetError,
     canonical_table,
@@ -72,7 +72,7 @@ ARGUMENT_SPEC = dict(
 )
 REQUIRED_IF = [("state", "present", ("ruleset",))]
 
-ABSENT_MARKERS = ("No such file or directory",)
+ABSENT_MARKERS = _fingerprint.NFT_ABSENT_MARKERS
 # exit codes of the shell script run inside the throwaway namespace
 NS_LOAD_FAILED = 90
 NS_NO_TABLE = 91
@@ -126,17 +126,11 @@ class NftablesApplier(Applier):
     @classmethod
     def fingerprint(cls, runner, params):
         """A digest of nft's raw listing of the owned table (one ``nft -s list table``); None if unreadable."""
-        nft = runner.binary("nft", required=False)
         try:
             family, name = parse_table_spec(params.get("table") or NFT_TABLE_SPEC)
         except RulesetError:
             return None
-        if not nft:
-            return None
-        rc, out, err = runner.run([nft, "-s", "list", "table", family, name])
-        if rc != 0:
-            return digest("absent") if any(marker in err for marker in ABSENT_MARKERS) else None
-        return digest(out)
+        return _fingerprint.nftables(runner, family, name)
 
     # -- validate and prepare
 

@@ -17,15 +17,20 @@ digest of the owned live state read the cheap way (the backend's
 that the full comparison computed. A change to either side is a miss: the full
 path runs and records again. It is a cache, never a source of rules: losing it
 costs one full comparison, and failing to write it is ignored.
+
+The key is computed once, on the controller (``memo_key``), and travels with
+the rendering: the applier records under it after a proven no-op, and the
+small ``host_ruleset_memo`` module recalls under it before the full module is
+even sent.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import write_atomic
+from ansible_collections.netreq.firewall.plugins.module_utils._fingerprint import digest
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import write_atomic
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_STATE_DIR
 
 # Tests point this at a temporary directory.
@@ -34,17 +39,17 @@ MEMO_DIR = os.path.join(HOST_STATE_DIR, "noop")
 FORMAT = 1
 
 
-def digest(*parts):
-    """A stable digest of JSON-serializable parts (text, numbers, lists, dicts)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+def memo_key(backend, rendering):
+    """The key of one backend's rendering (its applier options and resolve entries)."""
+    return digest(FORMAT, backend, rendering)
 
 
 class NoopMemo(object):
     """One backend's memo: ``recall`` before comparing, ``remember`` after a proven no-op."""
 
-    def __init__(self, backend, rendering):
+    def __init__(self, backend, key):
         self.path = os.path.join(MEMO_DIR, backend + ".json")
-        self.key = digest(FORMAT, backend, rendering)
+        self.key = key
 
     def recall(self, live):
         """The remembered no-op plan when this rendering last matched the live state ``live``, else None."""

@@ -51,8 +51,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._applier import (
     write_atomic,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
-from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import UFW_CONF, ufw_enabled
-from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import digest
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import UFW_PATHS, ufw_enabled
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import UFW_COMMENT_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_files import (
     LOG_LEVELS,
@@ -80,15 +80,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._ufw_args import p
 from ansible_collections.netreq.firewall.plugins.module_utils._ufw_rules import RuleError
 
 # Where ufw keeps its state; module level so the unit tests can point it at a fake root.
-PATHS = {
-    "rules4": "/etc/ufw/user.rules",
-    "rules6": "/etc/ufw/user6.rules",
-    "defaults": "/etc/default/ufw",
-    "conf": UFW_CONF,
-    "after4": "/etc/ufw/after.rules",
-    "after6": "/etc/ufw/after6.rules",
-    "proc_ipv6": "/proc/sys/net/ipv6",  # ufw uses IPv6 only when the kernel has it
-}
+PATHS = dict(UFW_PATHS)
 RULES_PATHS = {4: "rules4", 6: "rules6"}
 RESTORE = {4: "iptables-restore", 6: "ip6tables-restore"}
 
@@ -204,10 +196,7 @@ class UfwApplier(Applier):
     @classmethod
     def fingerprint(cls, runner, params):
         """A digest of the files ufw's state is read from (nothing run)."""
-        names = ("defaults", "conf", "rules4", "rules6")
-        contents = [read_bytes(PATHS[name]) for name in names]
-        return digest([None if data is None else data.decode("utf-8", "replace") for data in contents],
-                      os.path.exists(PATHS["proc_ipv6"]))
+        return _fingerprint.ufw(PATHS)
 
     # -- validate, read, plan
 

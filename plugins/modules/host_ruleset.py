@@ -22,11 +22,12 @@ description:
     applies it, the result is read back, and a failure restores the previous state.
   - Rules the collection did not create are never touched; stale rules it created are removed.
   - A run that finds nothing to change records that (a digest of the rendering, a digest of the owned live state
-    and the no-op plan) in C(/var/lib/netreq/noop/) on the host. The next run with the same rendering reads the
-    owned state the cheap way (nftables' listing of its table; ufw's files; firewalld's owned files and its
-    nftables table) and, when it is still the same, reports the remembered no-op without comparing every rule
-    again. Any difference, and diff mode, compares in full; so does firewalld with its iptables backend. Deleting
-    the directory only costs one full comparison.
+    and the no-op plan) in C(/var/lib/netreq/noop/) on the host. The next run with the same rendering first sends
+    the small M(netreq.firewall.host_ruleset_memo) module, which reads the owned state the cheap way (nftables'
+    listing of its table; ufw's files; firewalld's owned files and its nftables table) and, when it is still the
+    same, reports the remembered no-op; the applier is then neither sent nor run. Any difference, an unfinished
+    apply's journal, names resolved on the host, and diff mode compare in full; so does firewalld with its iptables
+    backend. Deleting the directory only costs one full comparison.
   - An action plugin does the controller part; the module part runs on the host.
 extends_documentation_fragment:
   - netreq.firewall.host_ruleset
@@ -37,6 +38,7 @@ options: {}
 requirements:
   - On the host, the firewall's own tools (C(firewall-cmd), C(ufw) or C(nft)), run as root.
 seealso:
+  - module: netreq.firewall.host_ruleset_memo
   - module: netreq.firewall.nftables_ruleset
   - module: netreq.firewall.ufw_ruleset
   - module: netreq.firewall.firewalld_ruleset
@@ -265,9 +267,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, unpack_renderings
-from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, recall_noop, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, memo_for, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
 
 # the options host_ruleset_info shares, and the host lock and journal of an apply
@@ -288,7 +289,7 @@ def main():
     # large to echo back (scrubbing and shipping them would cost more than the apply).
     invocation = dict((key, value) for key, value in module.params.items() if key != "renderings")
     extra = {"detected": module.params["backend"] == "auto", "rules_compiled": renderings.get("rules_compiled", 0),
-             "invocation": {"module_args": invocation}}
+             "compared": "full", "invocation": {"module_args": invocation}}
 
     sync = []
 
@@ -299,21 +300,15 @@ def main():
         names = (backends.get(backend) or {}).get("resolve")
         resolve = ResolveSync(module, runner, backend, names,
                               module.params["resolve_ttl_floor"], module.params["resolve_ttl_ceiling"])
-        sync.append((resolve, names or {}))
-        # the refresher changes the sets of resolved names between runs: those compare in full
-        memo, recalled = (None, None) if resolve.active else recall_noop(backend, backends, module, runner)
-        extra["compared"] = "memo" if recalled else "full"
-        return recalled or applier_for(backend, backends, module, runner, memo=memo, prefill=resolve.prefill)
+        sync.append(resolve)
+        # the refresher changes the sets of resolved names between runs: those never join the memo
+        memo = None if resolve.active else memo_for(backend, backends)
+        return applier_for(backend, backends, module, runner, memo=memo, prefill=resolve.prefill)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
     def after(result):
-        resolve, names = sync[0]
-        added = resolve.finish(result)
-        if names.get("proxy_allowlist"):
-            snippet = squid(names["proxy_allowlist"])
-            added["proxy"] = {"allowlist": names["proxy_allowlist"], "squid": snippet["config"], "skipped": snippet["skipped"]}
-        return added
+        return sync[0].finish(result)
 
     run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm", "temporary"), after=after)
 

@@ -263,7 +263,10 @@ address; after every first apply and replace the ports are read back from the ho
 The role runs with `host_firewall_backend: auto` and `gather_facts: false`, so detecting the backend
 is part of its cost. Ansible's defaults otherwise (no pipelining); the hosts are reached with the
 `community.docker.nsenter` connection, so there is no network round trip: over SSH every figure
-grows by the same per-task cost, which makes the per-rule loops relatively slower still.
+grows by the same per-task cost, which makes the per-rule loops relatively slower still. Python runs
+with its default bytecode cache (the benchmark compiles the collection's plugins before timing and
+clears `PYTHONDONTWRITEBYTECODE` for the commands it times), as on a controller after its first run:
+Ansible and the upstream collections are installed by pip with their bytecode already compiled.
 
 ## Machine
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import pytest
 
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
-from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, render_for_host
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ActionModule as HostRulesetAction
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, proxy_result, render_for_host
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset_info import ActionModule as HostRulesetInfoAction
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import APPLIERS, DETECTION_ORDER
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
 
@@ -95,3 +98,91 @@ def test_renderings_cross_packed_and_come_back_whole():
     for garbage in ("not base64!", "aGVsbG8=", pack_renderings(["a", "list"])):
         with pytest.raises(ValueError, match="packed renderings"):
             unpack_renderings(garbage)
+
+
+# ---------------------------------------------------------------- the no-op memo
+
+def test_each_rendering_carries_its_memo_key_and_the_arguments_of_its_cheap_read():
+    renderings = render_for_host(RULES, "auto", args(render_options={"table_name": "edge", "policy_prefix": "edge"}))
+    assert renderings["nftables"]["memo"]["fingerprint"] == {"family": "inet", "table": "edge"}
+    assert renderings["firewalld"]["memo"]["fingerprint"] == {"policy_prefix": "edge"}
+    assert renderings["ufw"]["memo"]["fingerprint"] == {}
+    keys = [renderings[name]["memo"]["key"] for name in HOST_BACKENDS]
+    assert len(set(keys)) == len(keys)
+    # the same rules give the same key; one rule more gives another
+    assert render_for_host(RULES, "nftables", args(render_options={"table_name": "edge"}))["nftables"]["memo"] == \
+        renderings["nftables"]["memo"]
+    more = render_for_host(RULES + [make_rule("dns_out", protocol="udp", ports=["53"], remote=["198.51.100.53"])],
+                           "nftables", args(render_options={"table_name": "edge"}))
+    assert more["nftables"]["memo"]["key"] != renderings["nftables"]["memo"]["key"]
+
+
+def test_names_resolved_on_the_host_get_no_memo():
+    rules = RULES + [make_rule("portal", ports=["443"], remote=["app.example.com"])]
+    renderings = render_for_host(rules, "nftables", args(fqdn_strategy="resolve"))
+    assert renderings["nftables"]["resolve"]["entries"] and "memo" not in renderings["nftables"]
+
+
+def test_names_left_to_a_proxy_give_the_squid_allow_list():
+    rules = RULES + [make_rule("portal", ports=["443"], remote=["app.example.com"])]
+    renderings = render_for_host(rules, "nftables", args(fqdn_strategy="proxy"))
+    proxy = proxy_result(renderings["nftables"])
+    assert proxy["allowlist"][0]["hosts"] == ["app.example.com"]
+    assert "dstdomain app.example.com" in proxy["squid"]
+    assert proxy_result(render_for_host(RULES, "nftables", args())["nftables"]) is None
+
+
+class _Task(object):
+    def __init__(self, task_args, diff=False):
+        self.args = task_args
+        self.diff = diff
+
+
+def _action(monkeypatch, action_class, answers, diff=False):
+    """An action whose remote calls are recorded and answered from ``answers`` (module name -> result)."""
+    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
+    action = action_class.__new__(action_class)
+    action._task = _Task({"profiles": [{"profile": "rackspace_pdr", "component": "appliance",
+                                        "params": {"datacenter": "us", "agent_cidrs": ["198.51.100.0/24"]}}]}, diff)
+    action.calls = []
+
+    def execute(module_name, module_args, task_vars=None):
+        action.calls.append((module_name, module_args))
+        return dict(answers[module_name])
+    action._execute_module = execute
+    return action
+
+
+HIT = {"changed": False, "backend": "nftables", "hit": True,
+       "plan": {"action": "none", "added": [], "removed": [], "unchanged": 5, "settings": []}}
+FULL = {"changed": True, "backend": "nftables", "compared": "full", "plan": {"action": "update"}}
+
+
+def test_an_unchanged_host_is_answered_by_the_memo_module_alone(monkeypatch):
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": HIT})
+    result = action.run(task_vars={})
+    assert [call[0] for call in action.calls] == ["netreq.firewall.host_ruleset_memo"]
+    sent = action.calls[0][1]
+    assert sent["backend"] == "auto" and set(sent["candidates"]) == set(HOST_BACKENDS)
+    assert all(set(memo) == {"key", "fingerprint"} for memo in sent["candidates"].values())
+    assert result["compared"] == "memo" and result["changed"] is False and result["commands"] == []
+    assert result["plan"] == HIT["plan"] and result["rules_compiled"] > 0 and result["detected"] is True
+    assert "renderings" not in result["invocation"]["module_args"]
+
+
+def test_a_miss_sends_the_full_module(monkeypatch):
+    miss = {"changed": False, "backend": "nftables", "hit": False, "reason": "changed"}
+    action = _action(monkeypatch, HostRulesetAction,
+                     {"netreq.firewall.host_ruleset_memo": miss, "netreq.firewall.host_ruleset": FULL})
+    result = action.run(task_vars={})
+    assert [call[0] for call in action.calls] == ["netreq.firewall.host_ruleset_memo", "netreq.firewall.host_ruleset"]
+    assert "renderings" in action.calls[1][1] and result["compared"] == "full" and result["changed"] is True
+
+
+def test_diff_mode_and_the_live_state_report_never_ask_the_memo(monkeypatch):
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset": FULL}, diff=True)
+    action.run(task_vars={})
+    assert [call[0] for call in action.calls] == ["netreq.firewall.host_ruleset"]
+    info = _action(monkeypatch, HostRulesetInfoAction, {"netreq.firewall.host_ruleset_info": {"backend": "nftables"}})
+    info.run(task_vars={})
+    assert [call[0] for call in info.calls] == ["netreq.firewall.host_ruleset_info"]

@@ -210,8 +210,12 @@ class RecordedHost(object):
                 main()
         return caught.value
 
-    def check(self, main, case):
-        """Run ``case`` and assert everything it expects; returns the result for extra checks."""
+    def check(self, main, case, mains=None):
+        """Run ``case`` and assert everything it expects; returns the result for extra checks.
+
+        A later run (``then``) may name another module of ``mains`` (``module: name``),
+        so one module's effect on the host is checked through another.
+        """
         outcome = self.run(main, case)
         result = outcome.result
         assert outcome.failed == case.get("failed", False), json.dumps(result, indent=2, default=str)
@@ -237,7 +241,7 @@ class RecordedHost(object):
             assert "diff" in result and set(result["diff"]) >= {"before", "after"}, result
         for later in case.get("then") or []:  # later runs on the same host, its files as this run left them
             self.calls, self.warnings = [], []
-            self.check(main, later)
+            self.check((mains or {})[later["module"]] if "module" in later else main, later, mains)
         return result
 
 

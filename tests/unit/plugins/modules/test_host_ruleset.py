@@ -11,7 +11,7 @@ import recorded_host
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect, _resolve_state, _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
-from ansible_collections.netreq.firewall.plugins.modules import host_ruleset
+from ansible_collections.netreq.firewall.plugins.modules import host_ruleset, host_ruleset_memo
 
 CASES = recorded_host.load_cases(__file__)
 
@@ -23,8 +23,10 @@ def fake_root(recorded, monkeypatch):
     monkeypatch.setattr(_host_detect, "UFW_CONF", recorded.path(_host_detect.UFW_CONF))
     recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
     monkeypatch.setattr(_resolve_state, "PATHS", dict((name, recorded.path(path)) for name, path in _resolve_state.PATHS.items()))
+    for name in ("JOURNAL_PATH", "RESOLVE_STATE_PATH"):
+        monkeypatch.setattr(host_ruleset_memo, name, recorded.path(getattr(host_ruleset_memo, name)))
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))
 def test_module(case, recorded):
-    recorded.check(host_ruleset.main, case)
+    recorded.check(host_ruleset.main, case, mains={"host_ruleset_memo": host_ruleset_memo.main})
