@@ -2,12 +2,17 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Controller half of netreq.firewall.host_ruleset: compile and render here, apply in one remote call.
+"""Controller half of netreq.firewall.host_ruleset: compile and render here, apply in one batch on the host.
 
 Compiling and rendering need netaddr and the catalog, which live on the
 controller; detecting the host's firewall needs the host. Doing both in one
-task keeps a run at one remote call: the rules are rendered for every backend
+task spares a fact-gathering call: the rules are rendered for every backend
 the host might run, and the module picks the one it finds.
+
+An unchanged host is the common case, so it gets the smallest possible call:
+``host_ruleset_memo`` (detection, one cheap read, the memo) answers it, and
+the applier module, about three times the code to ship and compile, is sent
+only when that misses. A no-op is one small remote call, a change two.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: host_ruleset
-short_description: Apply profiles to a Linux host's firewall in one remote call, whichever firewall it runs
+short_description: Apply profiles to a Linux host's firewall in one batch write, whichever firewall it runs
 version_added: 0.1.0
 author: netreq.firewall contributors (!UNKNOWN)
 description:

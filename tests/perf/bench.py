@@ -173,6 +173,10 @@ class Bench:
         """Repetitions of the role runs: a few where cheap, one at 1,000 rules."""
         return 1 if size >= 1000 else self.reps
 
+    def pairs_for(self, size):
+        """(ping, no-op) pairs after each first apply: as many no-op samples at every size."""
+        return self.noop_pairs * self.reps // self.reps_for(size)
+
     # ------------------------------------------------------------ recording
 
     def record(self, key, size, seconds=None, error=None, note=None):
@@ -308,7 +312,7 @@ class Bench:
                 self.record("%s.role.first" % backend, size, first)
                 # No-op runs alternate with pings of the same host, so the ratio compares runs made
                 # under the same load (this machine's speed drifts over a long benchmark).
-                for _pair in range(self.noop_pairs):
+                for _pair in range(self.pairs_for(size)):
                     seconds, _changed = self.timed(["ansible", "bench", "-m", "ansible.builtin.ping"], [host], 60,
                                                    "ping %s (paired)" % backend)
                     self.record("%s.ping.paired" % backend, size, seconds)

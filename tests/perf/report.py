@@ -243,8 +243,9 @@ def _repeat_text(data):
         return "one run of each"
     pairs = data.get("noop_pairs", 1)
     return ("the median of %d runs at 10 and 100 rules, one run at 1,000 rules (no-op runs: %d after each first "
-            "apply, each right after a ping of the same host, and the no-op/ping ratio compares those pings)"
-            % (data["reps"], pairs))
+            "apply at 10 and 100 rules and %d after the one at 1,000, so %d at every size, each right after a ping "
+            "of the same host; the no-op/ping ratio compares those pings)"
+            % (data["reps"], pairs, pairs * data["reps"], pairs * data["reps"]))
 
 
 def write_markdown(path, rows, data):
