@@ -186,3 +186,42 @@ def test_diff_mode_and_the_live_state_report_never_ask_the_memo(monkeypatch):
     info = _action(monkeypatch, HostRulesetInfoAction, {"netreq.firewall.host_ruleset_info": {"backend": "nftables"}})
     info.run(task_vars={})
     assert [call[0] for call in info.calls] == ["netreq.firewall.host_ruleset_info"]
+
+
+KEYS_SCRIPT = """
+import json, sys
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import render_for_host
+from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+keys = {}
+for name in sorted(builtin_profiles()):
+    for strategy in ("reject", "any_address", "proxy"):
+        args = {"ingress_policy": "allowlist", "egress_policy": "allowlist", "fqdn_strategy": strategy,
+                "wildcard_fallback": None, "render_options": {}}
+        try:
+            rules = compile_selections([{"profile": name, "params": json.loads(sys.argv[1]).get(name, {})}])
+            rendered = render_for_host(rules, "auto", args)
+        except Exception as exc:  # a profile a strategy cannot render is reported, not keyed
+            keys["%s/%s" % (name, strategy)] = type(exc).__name__
+            continue
+        for backend, rendering in sorted(rendered.items()):
+            keys["%s/%s/%s" % (name, strategy, backend)] = (rendering.get("memo") or {}).get("key")
+print(json.dumps(keys, sort_keys=True))
+"""
+
+
+def test_memo_keys_do_not_depend_on_the_process_hash_seed():
+    """Each run is a new controller process: a key built from set order would miss the memo at random."""
+    import json
+    import os
+    import subprocess
+    import sys
+    params = json.dumps({"rackspace_pdr": {"datacenter": "us", "agent_cidrs": ["198.51.100.0/24"]}})
+    outputs = []
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=os.pathsep.join(sys.path))
+        done = subprocess.run([sys.executable, "-c", KEYS_SCRIPT, params], env=env, capture_output=True, text=True,
+                              check=True)
+        outputs.append(json.loads(done.stdout))
+    assert sum(1 for key in outputs[0].values() if key and len(key) == 64) >= 6, outputs[0]
+    assert outputs[0] == outputs[1] == outputs[2]

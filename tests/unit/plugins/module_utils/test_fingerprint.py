@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netreq.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The cheap reads of the no-op memo: they must change whenever the owned state does, and say "cannot tell" otherwise."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint
+
+
+class FakeRunner(object):
+    """Answers ``nft -s list table`` from a dict of (family, table) -> (rc, out, err)."""
+
+    def __init__(self, tables, nft=True):
+        self.tables = tables
+        self.nft = nft
+        self.calls = []
+
+    def binary(self, name, required=True):
+        return "/usr/sbin/nft" if self.nft and name == "nft" else None
+
+    def run(self, argv):
+        self.calls.append(argv)
+        return self.tables.get((argv[-2], argv[-1]), (1, "", "Error: No such file or directory\n"))
+
+
+def test_nftables_follows_the_listing_and_tells_an_absent_table_from_an_unreadable_one():
+    one = _fingerprint.nftables(FakeRunner({("inet", "netreq"): (0, "table inet netreq {}\n", "")}), "inet", "netreq")
+    two = _fingerprint.nftables(FakeRunner({("inet", "netreq"): (0, "table inet netreq { x }\n", "")}), "inet", "netreq")
+    absent = _fingerprint.nftables(FakeRunner({}), "inet", "netreq")
+    assert len({one, two, absent}) == 3
+    assert absent == _fingerprint.digest("absent")
+    denied = FakeRunner({("inet", "netreq"): (1, "", "Error: Operation not permitted\n")})
+    assert _fingerprint.nftables(denied, "inet", "netreq") is None
+    assert _fingerprint.nftables(FakeRunner({}, nft=False), "inet", "netreq") is None
+
+
+def test_firewalld_follows_owned_files_zone_names_and_its_table_but_not_foreign_files(tmp_path):
+    root = str(tmp_path)
+    policies = os.path.join(root, "etc/firewalld/policies")
+    os.makedirs(policies)
+    os.makedirs(os.path.join(root, "usr/lib/firewalld/zones"))
+    runner = FakeRunner({("inet", "firewalld"): (0, "table inet firewalld {}\n", "")})
+
+    def read():
+        return _fingerprint.firewalld(runner, "netreq", root)
+
+    with open(os.path.join(policies, "netreq-in.xml"), "w") as stream:
+        stream.write("<policy/>")
+    first = read()
+    with open(os.path.join(policies, "other-in.xml"), "w") as stream:
+        stream.write("<policy/>")  # not the collection's
+    assert read() == first
+    with open(os.path.join(policies, "netreq-in.xml"), "w") as stream:
+        stream.write("<policy target='DROP'/>")
+    changed = read()
+    assert changed != first
+    with open(os.path.join(root, "usr/lib/firewalld/zones/lab.xml"), "w") as stream:
+        stream.write("<zone/>")
+    assert read() != changed
+    runner.tables[("inet", "firewalld")] = (0, "table inet firewalld { x }\n", "")
+    assert read() not in (first, changed)
+    # firewalld's iptables backend has no nftables table: no memo
+    assert _fingerprint.firewalld(FakeRunner({}), "netreq", root) is None
+
+
+def test_read_dispatches_on_the_backend_and_knows_no_other():
+    runner = FakeRunner({("inet", "edge"): (0, "table inet edge {}\n", "")})
+    assert _fingerprint.read("nftables", runner, {"family": "inet", "table": "edge"}) == \
+        _fingerprint.digest("table inet edge {}\n")
+    assert _fingerprint.read("windows", runner, {}) is None
