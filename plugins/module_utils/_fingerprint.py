@@ -33,6 +33,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._host_detect impor
     FIREWALLD_SYSTEM_DIR,
     UFW_PATHS,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes
 
 # what nft says when the table (or its family) does not exist: an absent table is a state too
 NFT_ABSENT_MARKERS = ("No such file or directory",)
@@ -41,14 +42,6 @@ NFT_ABSENT_MARKERS = ("No such file or directory",)
 def digest(*parts):
     """A stable digest of JSON-serializable parts (text, numbers, lists, dicts)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def _read_bytes(path):
-    try:
-        with open(path, "rb") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        return None
 
 
 def owned(name, prefix):
@@ -80,7 +73,7 @@ def nftables(runner, family, table):
 def ufw(paths=None):
     """The files ufw's state is read from, and whether the kernel has IPv6 (ufw then uses it)."""
     paths = paths or UFW_PATHS
-    contents = [_read_bytes(paths[name]) for name in ("defaults", "conf", "rules4", "rules6")]
+    contents = [read_bytes(paths[name]) for name in ("defaults", "conf", "rules4", "rules6")]
     return digest([None if data is None else data.decode("utf-8", "replace") for data in contents],
                   os.path.exists(paths["proc_ipv6"]))
 
@@ -96,7 +89,7 @@ def firewalld(runner, prefix, root=""):
     files = {}
     for kind in ("policies", "ipsets"):
         for name, path in owned_files(root + os.path.join(FIREWALLD_CONFIG_DIR, kind), prefix).items():
-            files[kind + "/" + name] = (_read_bytes(path) or b"").decode("utf-8", "replace")
+            files[kind + "/" + name] = (read_bytes(path) or b"").decode("utf-8", "replace")
     zones = []
     for directory in (FIREWALLD_CONFIG_DIR, FIREWALLD_SYSTEM_DIR):
         try:
