@@ -22,8 +22,7 @@ description:
   - Anything else is a miss, and M(netreq.firewall.host_ruleset) then sends the applier and compares in full. So is
     a journal left by an apply that never finished (the full run restores it) and a state file of names resolved on
     the host.
-  - The module is small on purpose, since an unchanged host is the common case. It carries neither the appliers nor
-    the journal.
+  - The module is small on purpose, since an unchanged host is the common case. It carries none of the appliers.
 options:
   backend:
     description: The backend to check, or V(auto) to pick the one the host runs.
@@ -87,12 +86,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _noop_memo, _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _journal, _noop_memo, _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._runner import CommandRunner, InputError
 
-# Files whose presence means a full run must follow; module level so the unit tests can repoint them.
-JOURNAL_PATH = os.path.join(_ownership.HOST_STATE_DIR, "journal-%s.json")
+# Names resolved on the host compare in full; module level so the unit tests can repoint it.
 RESOLVE_STATE_PATH = _ownership.RESOLVE_STATE_PATH
 
 
@@ -101,7 +99,7 @@ def check(backend, candidates, runner):
     candidate = candidates.get(backend)
     if not isinstance(candidate, dict) or not candidate.get("key"):
         return None, "no memo for this backend's rendering"
-    if os.path.exists(JOURNAL_PATH % backend):
+    if os.path.exists(_journal.Journal(backend).path):
         return None, "an apply that never finished left its journal"
     if os.path.exists(RESOLVE_STATE_PATH):
         return None, "names resolved on the host are compared in full"

@@ -68,7 +68,9 @@ except ImportError:  # ansible-core before 2.19 has no helper: modules read basi
         finally:
             basic._ANSIBLE_ARGS = saved
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _noop_memo
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _host_detect, _noop_memo, _resolve_state, _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
+from ansible_collections.netreq.firewall.plugins.modules import host_ruleset_memo
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _journal
 
@@ -243,6 +245,18 @@ class RecordedHost(object):
             self.calls, self.warnings = [], []
             self.check((mains or {})[later["module"]] if "module" in later else main, later, mains)
         return result
+
+
+def repoint_backend_files(recorded, monkeypatch):
+    """Every backend's host files under the recorded host's root, for the modules that detect the backend."""
+    def moved(paths):
+        return dict((name, recorded.path(path)) for name, path in paths.items())
+    monkeypatch.setattr(_ufw_apply, "PATHS", moved(_ufw_apply.PATHS))
+    monkeypatch.setattr(_fingerprint, "UFW_PATHS", moved(_fingerprint.UFW_PATHS))
+    monkeypatch.setattr(_host_detect, "UFW_CONF", recorded.path(_host_detect.UFW_CONF))
+    monkeypatch.setattr(_resolve_state, "PATHS", moved(_resolve_state.PATHS))
+    monkeypatch.setattr(host_ruleset_memo, "RESOLVE_STATE_PATH", recorded.path(host_ruleset_memo.RESOLVE_STATE_PATH))
+    recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
 
 
 def flags_diff(case):

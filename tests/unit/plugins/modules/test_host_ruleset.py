@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 import recorded_host
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect, _resolve_state, _ufw_apply
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import host_ruleset, host_ruleset_memo
 
 CASES = recorded_host.load_cases(__file__)
@@ -18,13 +16,8 @@ CASES = recorded_host.load_cases(__file__)
 
 @pytest.fixture(autouse=True)
 def fake_root(recorded, monkeypatch):
-    """ufw's files (read by its detection) under the recorded host's root."""
-    monkeypatch.setattr(_ufw_apply, "PATHS", dict((name, recorded.path(path)) for name, path in _ufw_apply.PATHS.items()))
-    monkeypatch.setattr(_host_detect, "UFW_CONF", recorded.path(_host_detect.UFW_CONF))
-    recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
-    monkeypatch.setattr(_resolve_state, "PATHS", dict((name, recorded.path(path)) for name, path in _resolve_state.PATHS.items()))
-    for name in ("JOURNAL_PATH", "RESOLVE_STATE_PATH"):
-        monkeypatch.setattr(host_ruleset_memo, name, recorded.path(getattr(host_ruleset_memo, name)))
+    """ufw's files (read by its detection), the resolve state and the memo module's paths under the recorded host's root."""
+    recorded_host.repoint_backend_files(recorded, monkeypatch)
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))
