@@ -26,16 +26,22 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import parse_table_spec
 from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import memo_key
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with, render, renderer_options
-from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer_options
 
-# The Linux host backends, from the renderers' capabilities; the host side detects among the same ones.
-HOST_BACKENDS = tuple(backends_with(kind="host", platform="linux"))
+# The Linux host backends: the ones the host side detects among (a unit test holds them
+# equal to the renderers of kind host on linux). Only their renderers are imported.
+HOST_BACKENDS = DETECTION_ORDER
+# host_ruleset's options, as the module declares them (the module itself is not imported
+# here: it would bring every applier into the controller's process)
+ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
 
 
 def _ufw_params(rendering, options):

@@ -7,7 +7,7 @@
 Every backend module under ``_render/`` declares ``BACKEND``, its
 ``CAPABILITIES`` (``_base.Capabilities``: host or cloud, address families,
 ICMP, port ranges, name resolution) and ``render(rules, **options)``.
-Adding a backend means adding such a module and one entry in ``MODULES``; the
+Adding a backend means adding such a module and its name in ``BACKENDS``; the
 ``render`` filter's choices, ``playbooks/plan.yml`` and the tests are checked
 against ``BACKENDS`` (tests/unit/plugins/module_utils/render/test_registry.py).
 
@@ -18,33 +18,39 @@ which trusts both.
 
 from __future__ import annotations
 
+import importlib
+
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._render import (
-    aws,
-    azure,
-    firewalld,
-    gcp,
-    nftables,
-    ufw,
-    windows,
-)
 
-MODULES = (firewalld, ufw, nftables, windows, aws, azure, gcp)
-RENDERERS = {module.BACKEND: module for module in MODULES}
-BACKENDS = tuple(RENDERERS)
+# The backends, each the name of its module under _render/. A module is imported the
+# first time its backend is used: Ansible's collection loader compiles a plugin's source
+# on every run, and a host run renders three host backends, not the cloud ones.
+BACKENDS = ("firewalld", "ufw", "nftables", "windows", "aws", "azure", "gcp")
+_RENDER_PACKAGE = "ansible_collections.netreq.firewall.plugins.module_utils._render."
+_LOADED = {}
+
+
+def renderer(backend):
+    """The renderer module of ``backend``."""
+    module = _LOADED.get(backend)
+    if module is None:
+        if backend not in BACKENDS:
+            raise NetreqError("unknown backend %r; backends: %s" % (backend, ", ".join(BACKENDS)))
+        module = _LOADED[backend] = importlib.import_module(_RENDER_PACKAGE + backend)
+    return module
 
 
 def capabilities(backend):
     """The ``Capabilities`` of ``backend``."""
-    return _module(backend).CAPABILITIES
+    return renderer(backend).CAPABILITIES
 
 
 def backends_with(kind=None, **wanted):
     """Backends whose capabilities match, e.g. ``backends_with(kind="host", icmp=True)``."""
     found = []
-    for name, module in RENDERERS.items():
-        caps = module.CAPABILITIES
+    for name in BACKENDS:
+        caps = renderer(name).CAPABILITIES
         if (kind is None or caps.kind == kind) and all(getattr(caps, key) == value for key, value in wanted.items()):
             found.append(name)
     return found
@@ -52,13 +58,7 @@ def backends_with(kind=None, **wanted):
 
 def renderer_options(backend):
     """The option names the renderer of ``backend`` accepts."""
-    return frozenset(_module(backend).DEFAULT_OPTIONS)
-
-
-def _module(backend):
-    if backend not in RENDERERS:
-        raise NetreqError("unknown backend %r; backends: %s" % (backend, ", ".join(BACKENDS)))
-    return RENDERERS[backend]
+    return frozenset(renderer(backend).DEFAULT_OPTIONS)
 
 
 def check_capabilities(backend, rules):
@@ -76,7 +76,7 @@ def check_capabilities(backend, rules):
 
 def render(backend, rules, **options):
     """Render a Rule list for ``backend``; options are the backend's own."""
-    module = _module(backend)
+    module = renderer(backend)
     rules = check_rules(rules)
     check_capabilities(backend, rules)
     return module.render(rules, **options)

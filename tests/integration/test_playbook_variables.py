@@ -5,7 +5,9 @@ plan_misspelt_variable); these tests keep their lists of known names complete, s
 variable added to the play or to the role's defaults is not refused as unknown.
 """
 
+import glob
 import os
+import re
 
 import yaml
 
@@ -32,10 +34,18 @@ def test_the_role_documents_every_default():
     assert not role_vars, "role vars must be internal (__host_firewall_*): %s" % sorted(role_vars)
 
 
-def test_each_apply_playbook_knows_the_variables_of_its_prefix():
-    import glob
-    import re
+def test_the_role_knows_exactly_its_documented_variables_and_results():
+    documented = set(load("roles", "host_firewall", "meta", "argument_specs.yml")["argument_specs"]["main"]["options"])
+    registered = set()
+    for path in glob.glob(os.path.join(REPO, "roles", "host_firewall", "tasks", "*.yml")):
+        registered.update(task["register"] for task in load(path) if task.get("register", "").startswith("host_firewall_"))
+    known = load("roles", "host_firewall", "vars", "main.yml")["__host_firewall_known_variables"]
+    assert registered == {"host_firewall_result", "host_firewall_info"}, sorted(registered)
+    assert sorted(known) == sorted(documented | registered)
+    assert len(known) == len(set(known))
 
+
+def test_each_apply_playbook_knows_the_variables_of_its_prefix():
     for path in sorted(glob.glob(os.path.join(REPO, "playbooks", "apply_*.yml"))):
         play = load("playbooks", os.path.basename(path))[0]
         check = next(task for task in play["pre_tasks"] if task.get("ansible.builtin.import_tasks") == "tasks/check_variables.yml")

@@ -12,10 +12,13 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ActionModule as HostRulesetAction
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ARGUMENT_SPEC as ACTION_SPEC
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, proxy_result, render_for_host
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset_info import ActionModule as HostRulesetInfoAction
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import APPLIERS, DETECTION_ORDER
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with
+from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC as MODULE_SPEC
 
 from rule_builder import make_rule
 
@@ -44,7 +47,11 @@ def test_auto_renders_every_host_backend_as_its_applier_options():
 
 
 def test_the_host_side_knows_every_backend_the_controller_renders():
-    assert set(HOST_BACKENDS) == set(APPLIERS) == set(DETECTION_ORDER)
+    assert set(HOST_BACKENDS) == set(APPLIERS) == set(DETECTION_ORDER) == set(backends_with(kind="host", platform="linux"))
+
+
+def test_the_action_takes_the_options_the_module_declares():
+    assert ACTION_SPEC == MODULE_SPEC
 
 
 def test_an_explicit_backend_renders_only_that_one():

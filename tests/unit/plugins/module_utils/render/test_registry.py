@@ -29,7 +29,8 @@ def rule(rule_id="r1", **fields):
 def test_every_backend_module_is_registered():
     modules = sorted(name[:-3] for name in os.listdir(RENDER_DIR) if name.endswith(".py") and not name.startswith("_"))
     assert modules == sorted(registry.BACKENDS)
-    for backend, module in registry.RENDERERS.items():
+    for backend in registry.BACKENDS:
+        module = registry.renderer(backend)
         assert module.BACKEND == backend == module.__name__.rsplit(".", 1)[1]
         assert isinstance(module.CAPABILITIES, Capabilities)
         assert module.CAPABILITIES.kind in Capabilities.KINDS
