@@ -21,6 +21,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -237,15 +238,22 @@ class Bench:
             start = time.monotonic()
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     env=env, cwd=self.work, start_new_session=True)
+            # A blocking wait returns the moment the command ends; Popen.wait(timeout) polls,
+            # every 50 ms once a command has run for a while, and would round each figure up
+            # to its next poll. A timer ends a command that outlives its timeout.
+            expired = []
+            watchdog = threading.Timer(timeout, lambda: (expired.append(True), stop(proc)))
+            watchdog.start()
             try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                stop(proc)
-                raise Failed("timed out after %d s (log %s)" % (timeout, log))
+                rc = proc.wait()
             except BaseException:
                 stop(proc)       # interrupted: leave no ansible process behind
                 raise
+            finally:
+                watchdog.cancel()
             elapsed = time.monotonic() - start
+            if expired:
+                raise Failed("timed out after %d s (log %s)" % (timeout, log))
         if rc != 0:
             with open(log, encoding="utf-8", errors="replace") as handle:
                 tail = [line.strip() for line in handle.read().splitlines() if line.strip()][-3:]
