@@ -12,13 +12,17 @@ the host might run, and the module picks the one it finds.
 An unchanged host is the common case, so it gets the smallest possible call:
 ``host_ruleset_memo`` (detection, one cheap read, the memo) answers it, and
 the applier module, about three times the code to ship and compile, is sent
-only when that misses. A no-op is one small remote call, a change two.
+only when that misses. A no-op is one small remote call, a change two. The
+memo's key is made from the compiled rules, the options and the rendering
+code, so a no-op renders nothing either; the rendering is made on a miss.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import os
 import zlib
 
 from ansible.errors import AnsibleActionFail
@@ -26,15 +30,16 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._fingerprint import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER
 from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import parse_table_spec
 from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import memo_key
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import split_remote
+from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer, renderer_options
 
 # The Linux host backends: the ones the host side detects among (a unit test holds them
 # equal to the renderers of kind host on linux). Only their renderers are imported.
@@ -70,34 +75,12 @@ def _nftables_params(rendering, options):
 APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables": _nftables_params}
 
 
-def _fingerprint_args(name, params):
-    """What the host's cheap read of backend ``name`` needs (see ``_fingerprint.read``)."""
-    if name == "nftables":
-        family, table = parse_table_spec(params["table"])
-        return {"family": family, "table": table}
-    if name == "firewalld":
-        return {"policy_prefix": params["policy_prefix"]}
-    return {}
-
-
-def with_memo(name, rendering):
-    """``rendering`` plus the key and cheap-read arguments of its no-op memo (see ``_noop_memo``).
-
-    Names resolved on the host get none: the refresher changes their sets
-    between runs, so those runs compare in full.
-    """
-    if rendering["resolve"]["entries"]:
-        return rendering
-    return dict(rendering, memo={"key": memo_key(name, rendering),
-                                 "fingerprint": _fingerprint_args(name, rendering["params"])})
-
-
 # Renderer options the task sets from its own options, not through render_options.
 TASK_OPTIONS = ("ingress_policy", "egress_policy", "fqdn_strategy", "wildcard_fallback")
 
 
-def render_for_host(rules, backend, args):
-    """``{backend: {params} | {error}}`` for the requested backend, or for every host backend with auto."""
+def host_options(backend, args):
+    """``{backend: its renderer options}`` for the requested backend, or for every host backend with auto."""
     candidates = HOST_BACKENDS if backend == "auto" else (backend,)
     accepted = dict((name, renderer_options(name)) for name in candidates)
     wanted = dict(args["render_options"])
@@ -106,22 +89,87 @@ def render_for_host(rules, backend, args):
     if unknown:
         raise AnsibleActionFail("render_options: unknown option(s) %s for backend %s; valid: %s"
                                 % (", ".join(unknown), backend, ", ".join(sorted(known - set(TASK_OPTIONS)))))
+    options = {}
+    for name in candidates:
+        options[name] = dict((key, value) for key, value in wanted.items() if key in accepted[name])
+        options[name].update((key, args[key]) for key in TASK_OPTIONS)
+    return options
+
+
+def _names(rule):
+    """The host names and wildcards among a rule's remotes."""
+    _any, _ipv4, _ipv6, fqdns, wildcards = split_remote(rule)
+    return fqdns + wildcards
+
+
+_RENDER_CODE = []
+
+
+def render_code_digest():
+    """A digest of the code that renders: every module under module_utils, and this plugin.
+
+    Part of every memo key: a memo recorded by another version of the
+    collection never answers, so after an upgrade each host compares in full once.
+    """
+    if not _RENDER_CODE:
+        plugins = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        paths = [os.path.abspath(__file__)]
+        for folder, dirs, files in os.walk(os.path.join(plugins, "module_utils")):
+            dirs[:] = sorted(name for name in dirs if name != "__pycache__")
+            paths.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".py"))
+        code = hashlib.sha256()
+        for path in paths:
+            with open(path, "rb") as stream:
+                code.update(os.path.relpath(path, plugins).encode("utf-8") + b"\0" + stream.read() + b"\0")
+        _RENDER_CODE.append(code.hexdigest())
+    return _RENDER_CODE[0]
+
+
+def memo_candidates(rules, options):
+    """``{backend: {key, fingerprint}}``: the no-op memo each backend in ``options`` would answer from.
+
+    Known before anything is rendered (see ``_noop_memo.memo_key``), so an
+    unchanged host costs no rendering. Names resolved on the host get none: the
+    refresher changes their sets between runs, so those runs compare in full.
+    A backend whose options are wrong gets none either; rendering it says why.
+    """
+    if any(opts["fqdn_strategy"] == "resolve" for opts in options.values()) and any(_names(rule) for rule in rules):
+        return {}
+    code, rules_digest = render_code_digest(), digest(rules)
+    memos = {}
+    for name, opts in options.items():
+        try:
+            scope = renderer(name).memo_scope(opts)
+        except NetreqError:
+            continue
+        memos[name] = {"key": memo_key(name, rules_digest, opts, code), "fingerprint": scope}
+    return memos
+
+
+def render_for_host(rules, backend, args, memos=None):
+    """``{backend: {params, resolve[, memo]} | {error}}`` for the requested backend, or every host backend with auto.
+
+    ``memos`` are the ``memo_candidates`` of these rules, computed here when not given.
+    """
+    options = host_options(backend, args)
+    if memos is None:
+        memos = memo_candidates(rules, options)
     renderings = {}
     rules = check_rules(rules)  # once for every candidate backend
-    for name in candidates:
-        options = dict((key, value) for key, value in wanted.items() if key in accepted[name])
-        options.update((key, args[key]) for key in TASK_OPTIONS)
+    for name, opts in options.items():
         try:
-            rendering = render(name, rules, **options)
+            rendering = render(name, rules, **opts)
         except NetreqError as exc:
             if backend != "auto":
                 raise AnsibleActionFail("netreq.firewall.host_ruleset: %s" % exc)
             renderings[name] = {"error": str(exc)}
             continue
-        renderings[name] = with_memo(name, {
-            "params": APPLIER_PARAMS[name](rendering, options),
+        renderings[name] = {
+            "params": APPLIER_PARAMS[name](rendering, opts),
             "resolve": {"entries": rendering["resolve_sets"], "widenings": rendering["widenings"],
-                        "proxy_allowlist": rendering["proxy_allowlist"]}})
+                        "proxy_allowlist": rendering["proxy_allowlist"]}}
+        if name in memos and not rendering["resolve_sets"]:
+            renderings[name]["memo"] = memos[name]
     if all("error" in item for item in renderings.values()):
         raise AnsibleActionFail("netreq.firewall.host_ruleset: no backend can apply these rules: %s"
                                 % "; ".join(item["error"] for item in renderings.values()))
@@ -175,18 +223,24 @@ class ActionModule(ActionBase):
             rules = compile_selections(args["profiles"], warnings=expired)
         except NetreqError as exc:
             raise AnsibleActionFail("%s: %s" % (self.MODULE, exc))
-        backends = render_for_host(rules, args["backend"], args)
+        memos = memo_candidates(rules, host_options(args["backend"], args)) if self.MEMO_MODULE else {}
         module_args = {key: value for key, value in args.items() if value is not None}
-        outcome = self._recall_noop(args, backends, task_vars)
+        outcome = self._recall_noop(args, memos, task_vars)
         if outcome is None:
+            backends = render_for_host(rules, args["backend"], args, memos)
             payload = {"rules_compiled": len(rules), "backends": backends}
             if self.SEND_RULES:
                 payload["rules"] = rules
             outcome = self._execute_module(module_name=self.MODULE, module_args=dict(module_args, renderings=pack_renderings(payload)),
                                            task_vars=task_vars)
+            rendering = backends.get(outcome.get("backend"))
         else:
             outcome.update(rules_compiled=len(rules), invocation={"module_args": module_args})
-        proxy = self.PROXY_RESULT and proxy_result(backends.get(outcome.get("backend")))
+            # names left to a proxy: the allow-list comes from the rendering, of the one backend that answered
+            leaves_names_to_proxy = "proxy" in (args["fqdn_strategy"], args["wildcard_fallback"])
+            rendering = (render_for_host(rules, outcome["backend"], args, memos)[outcome["backend"]]
+                         if self.PROXY_RESULT and leaves_names_to_proxy else None)
+        proxy = self.PROXY_RESULT and proxy_result(rendering)
         if proxy and not outcome.get("failed"):
             outcome["proxy"] = proxy
         result.update(outcome)
@@ -194,12 +248,11 @@ class ActionModule(ActionBase):
             result["warnings"] = expired + list(result.get("warnings") or [])
         return result
 
-    def _recall_noop(self, args, backends, task_vars):
+    def _recall_noop(self, args, candidates, task_vars):
         """The run's result when the host's no-op memo answers for it, else None (the full module runs).
 
         Diff mode always compares in full: it prints both states.
         """
-        candidates = dict((name, rendering["memo"]) for name, rendering in backends.items() if "memo" in rendering)
         if self.MEMO_MODULE is None or self._task.diff or not candidates:
             return None
         answer = self._execute_module(module_name=self.MEMO_MODULE, task_vars=task_vars,

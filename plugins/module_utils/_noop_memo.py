@@ -18,10 +18,11 @@ that the full comparison computed. A change to either side is a miss: the full
 path runs and records again. It is a cache, never a source of rules: losing it
 costs one full comparison, and failing to write it is ignored.
 
-The key is computed once, on the controller (``memo_key``), and travels with
-the rendering: the applier records under it after a proven no-op, and the
-small ``host_ruleset_memo`` module recalls under it before the full module is
-even sent.
+The key is computed once, on the controller (``memo_key``), from what the
+rendering is made of rather than from the rendering, so a hit needs no
+rendering at all. It travels with the rendering: the applier records under
+it after a proven no-op, and the small ``host_ruleset_memo`` module recalls
+under it before anything is rendered or the full module is even sent.
 """
 
 from __future__ import annotations
@@ -36,12 +37,18 @@ from ansible_collections.netreq.firewall.plugins.module_utils._ownership import 
 # Tests point this at a temporary directory.
 MEMO_DIR = os.path.join(HOST_STATE_DIR, "noop")
 # Bumped when what the digests cover changes, so old memos become misses.
-FORMAT = 1
+FORMAT = 2
 
 
-def memo_key(backend, rendering):
-    """The key of one backend's rendering (its applier options and resolve entries)."""
-    return digest(FORMAT, backend, rendering)
+def memo_key(backend, rules_digest, options, code):
+    """The key of the rendering ``backend`` makes with ``options``, known before rendering.
+
+    A rendering is a function of the compiled rules (``rules_digest``, their
+    ``digest``), the renderer's options and the code that renders; ``code`` is
+    a digest of that code, so a memo recorded by another version of the
+    collection never answers.
+    """
+    return digest(FORMAT, backend, rules_digest, options, code)
 
 
 class NoopMemo(object):

@@ -144,6 +144,15 @@ def _options(options):
     return merged
 
 
+def memo_scope(options):
+    """Where a rendering with these options owns its state: the policies and ipsets of its prefix.
+
+    Known from the options alone, so an unchanged host is answered before
+    anything is rendered (see ``host_ruleset``'s action).
+    """
+    return {"policy_prefix": _options(options)["policy_prefix"]}
+
+
 def _ipset_name(prefix, rule, family_suffix):
     name = "%s-%s-%s" % (prefix, rule["id"], family_suffix)
     if len(name) <= IPSET_NAME_MAX:

@@ -139,6 +139,16 @@ def _options(options):
     return merged
 
 
+def memo_scope(options):
+    """Where a rendering with these options owns its state: what the host's cheap read needs.
+
+    Known from the options alone, so an unchanged host is answered before
+    anything is rendered (see ``host_ruleset``'s action); the table is the one
+    ``render`` writes.
+    """
+    return {"family": _ownership.NFT_FAMILY, "table": _options(options)["table_name"]}
+
+
 def _comment(rule):
     text = rule_label(rule)
     if len(text) > COMMENT_MAX or '"' in text:

@@ -95,6 +95,12 @@ def _options(options):
     return merged
 
 
+def memo_scope(options):
+    """Where a rendering owns its state: ufw's own rules files, whatever the options (checked all the same)."""
+    _options(options)
+    return {}
+
+
 def _comment(rule):
     return rule_label(rule)
 

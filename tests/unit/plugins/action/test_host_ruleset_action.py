@@ -13,9 +13,12 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ActionModule as HostRulesetAction
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ARGUMENT_SPEC as ACTION_SPEC
-from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, proxy_result, render_for_host
+from ansible_collections.netreq.firewall.plugins.action import host_ruleset as host_ruleset_action
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, host_options, memo_candidates
+from ansible_collections.netreq.firewall.plugins.action.host_ruleset import proxy_result, render_for_host
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset_info import ActionModule as HostRulesetInfoAction
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import APPLIERS, DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import parse_table_spec
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC as MODULE_SPEC
@@ -124,10 +127,42 @@ def test_each_rendering_carries_its_memo_key_and_the_arguments_of_its_cheap_read
     assert more["nftables"]["memo"]["key"] != renderings["nftables"]["memo"]["key"]
 
 
+@pytest.mark.parametrize("render_options", [{}, {"table_name": "edge", "policy_prefix": "edge"}])
+def test_the_cheap_read_known_before_rendering_reads_where_the_rendering_owns(render_options):
+    """The memo module reads what memo_scope names; the applier records what its rendering owns."""
+    renderings = render_for_host(RULES, "auto", args(render_options=render_options))
+    family, table = parse_table_spec(renderings["nftables"]["params"]["table"])
+    assert renderings["nftables"]["memo"]["fingerprint"] == {"family": family, "table": table}
+    assert renderings["firewalld"]["memo"]["fingerprint"] == {
+        "policy_prefix": renderings["firewalld"]["params"]["policy_prefix"]}
+
+
+def test_the_memo_key_follows_rules_options_and_rendering_code(monkeypatch):
+    options = host_options("nftables", args())
+    key = memo_candidates(RULES, options)["nftables"]["key"]
+    assert memo_candidates(list(RULES), host_options("nftables", args()))["nftables"]["key"] == key
+    assert memo_candidates(RULES[:1], options)["nftables"]["key"] != key
+    assert memo_candidates(RULES, host_options("nftables", args(ingress_policy="allowlist")))["nftables"]["key"] != key
+    monkeypatch.setattr(host_ruleset_action, "_RENDER_CODE", ["another version of the rendering code"])
+    assert memo_candidates(RULES, options)["nftables"]["key"] != key
+
+
+def test_a_backend_with_wrong_options_gets_no_memo_and_rendering_says_why():
+    options = host_options("auto", args(render_options={"table_name": "no spaces allowed"}))
+    assert sorted(memo_candidates(RULES, options)) == ["firewalld", "ufw"]
+    with pytest.raises(AnsibleActionFail, match="table_name must be"):
+        render_for_host(RULES, "nftables", args(render_options={"table_name": "no spaces allowed"}))
+
+
+def test_resolve_without_names_keeps_the_memo():
+    assert sorted(memo_candidates(RULES, host_options("auto", args(fqdn_strategy="resolve")))) == sorted(HOST_BACKENDS)
+
+
 def test_names_resolved_on_the_host_get_no_memo():
     rules = RULES + [make_rule("portal", ports=["443"], remote=["app.example.com"])]
     renderings = render_for_host(rules, "nftables", args(fqdn_strategy="resolve"))
     assert renderings["nftables"]["resolve"]["entries"] and "memo" not in renderings["nftables"]
+    assert memo_candidates(rules, host_options("auto", args(fqdn_strategy="resolve"))) == {}
 
 
 def test_names_left_to_a_proxy_give_the_squid_allow_list():
@@ -175,6 +210,25 @@ def test_an_unchanged_host_is_answered_by_the_memo_module_alone(monkeypatch):
     assert result["compared"] == "memo" and result["changed"] is False and result["commands"] == []
     assert result["plan"] == HIT["plan"] and result["rules_compiled"] > 0 and result["detected"] is True
     assert "renderings" not in result["invocation"]["module_args"]
+
+
+def test_a_hit_renders_nothing(monkeypatch):
+    def no_rendering(*_args, **_kwargs):
+        raise AssertionError("rendered on a hit")
+    monkeypatch.setattr(host_ruleset_action, "render", no_rendering)
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": HIT})
+    assert action.run(task_vars={})["compared"] == "memo"
+
+
+def test_a_hit_with_names_left_to_a_proxy_renders_the_answering_backend_for_the_allow_list(monkeypatch):
+    rendered = []
+    real_render = host_ruleset_action.render
+    monkeypatch.setattr(host_ruleset_action, "render", lambda name, *a, **k: rendered.append(name) or real_render(name, *a, **k))
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": HIT})
+    action._task.args = {"fqdn_strategy": "proxy", "profiles": [{"profile": "pdq_connect", "component": "web_browser"}]}
+    result = action.run(task_vars={})
+    assert result["compared"] == "memo" and rendered == ["nftables"]
+    assert "dstdomain" in result["proxy"]["squid"]
 
 
 def test_a_miss_sends_the_full_module(monkeypatch):
