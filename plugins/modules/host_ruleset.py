@@ -21,11 +21,13 @@ description:
     M(netreq.firewall.nftables_ruleset). The whole input is validated before anything is changed, one batch write
     applies it, the result is read back, and a failure restores the previous state.
   - Rules the collection did not create are never touched; stale rules it created are removed.
-  - A run that finds nothing to change records that (a digest of the rendering, a digest of the owned live state
-    and the no-op plan) in C(/var/lib/netreq/noop/) on the host. The next run with the same rendering first sends
-    the small M(netreq.firewall.host_ruleset_memo) module, which reads the owned state the cheap way (nftables'
-    listing of its table; ufw's files; firewalld's owned files and its nftables table) and, when it is still the
-    same, reports the remembered no-op; the applier is then neither sent nor run. Any difference, an unfinished
+  - A run that finds nothing to change records that (a key of what the rendering is made of, a digest of the owned
+    live state and the no-op plan) in C(/var/lib/netreq/noop/) on the host. The key covers the compiled rules, the
+    renderer options and the collection's rendering code, so it is known before anything is rendered. The next run
+    with the same key first sends the small M(netreq.firewall.host_ruleset_memo) module, which reads the owned state
+    the cheap way (nftables' listing of its table; ufw's files; firewalld's owned files and its nftables table)
+    and, when it is still the same, reports the remembered no-op; nothing is then rendered on the controller, and
+    the applier is neither sent nor run. Any difference, an unfinished
     apply's journal, names resolved on the host, and diff mode compare in full; so does firewalld with its iptables
     backend. Deleting the directory only costs one full comparison.
   - An action plugin does the controller part; the module part runs on the host.

@@ -15,7 +15,8 @@ description:
   - The first half of M(netreq.firewall.host_ruleset), which sends it before the applier itself. It is not meant to be
     written as a task of its own.
   - A run of M(netreq.firewall.host_ruleset) that finds nothing to change, or applies a change and verifies it,
-    records a digest of the rendering, a digest of the owned live state and the no-op plan under
+    records a key of what the rendering is made of (compiled rules, renderer options, rendering code), a digest of
+    the owned live state and the no-op plan under
     C(/var/lib/netreq/noop/). This module picks the backend the way O(netreq.firewall.host_ruleset#module:backend)
     does, reads that backend's owned state the cheap way (nftables' listing of its table; ufw's state files;
     firewalld's owned files and its nftables table) and answers with the remembered no-op when both digests match.
@@ -31,8 +32,9 @@ options:
     choices: [auto, firewalld, ufw, nftables]
   candidates:
     description:
-      - Per backend, the key of its rendering (RV(netreq.firewall.host_ruleset#module:compared) explains the memo) and
-        the arguments of its cheap read, as the action of M(netreq.firewall.host_ruleset) computes them.
+      - Per backend, the key of the rendering it would get (RV(netreq.firewall.host_ruleset#module:compared) explains
+        the memo) and the arguments of its cheap read, as the action of M(netreq.firewall.host_ruleset) computes them
+        before rendering anything.
       - A backend left out is a miss.
     type: dict
     required: true
