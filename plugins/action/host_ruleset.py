@@ -44,6 +44,9 @@ from ansible_collections.netreq.firewall.plugins.module_utils._renderers import 
 # The Linux host backends: the ones the host side detects among (a unit test holds them
 # equal to the renderers of kind host on linux). Only their renderers are imported.
 HOST_BACKENDS = DETECTION_ORDER
+# Imported with this plugin, in Ansible's main process, so forked workers (one per host)
+# inherit them instead of each compiling them again.
+HOST_RENDERERS = tuple(renderer(name) for name in HOST_BACKENDS)
 # host_ruleset's options, as the module declares them (the module itself is not imported
 # here: it would bring every applier into the controller's process)
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
