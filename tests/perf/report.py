@@ -93,16 +93,8 @@ def build(data):
         A ratio per pair, not a ratio of medians: this machine's speed drifts by tens of
         percent within minutes, and a pair's two runs share the moment they were made in.
         The flatness check compares these ratios too, since the sizes are run minutes apart.
-        Results written before the pairs were recorded fall back to the ratio of medians.
         """
-        def value(size):
-            paired = _value(data, "%s.role.noop_over_ping" % backend, size)
-            if paired is not None:
-                return paired
-            noop = _value(data, "%s.role.noop" % backend, size)
-            ping = _value(data, "%s.ping.paired" % backend, size) or _value(data, "%s.ping" % backend, 0)
-            return noop / ping if noop is not None and ping else None
-        return value
+        return val("%s.role.noop_over_ping" % backend)
 
     rows.append({"section": "ansible -m ping, median of %d (once per host: it does not depend on the rule count)"
                             % data["ping_reps"]})
