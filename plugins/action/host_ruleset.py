@@ -31,9 +31,8 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._fingerprint import digest
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER
-from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import memo_key
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX

@@ -38,6 +38,7 @@ returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
 from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _expiry, _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 # re-exported: the appliers import the file helpers from here
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import (  # noqa: F401 pylint: disable=unused-import
@@ -167,7 +168,7 @@ class Applier(object):
             return self._run(desired, journal)
         timeout = self.module.params.get("lock_timeout")
         try:
-            with _journal.HostLock(_journal.DEFAULT_LOCK_TIMEOUT if timeout is None else timeout, self.backend):
+            with _journal.HostLock(DEFAULT_LOCK_TIMEOUT if timeout is None else timeout, self.backend):
                 self._recover(journal)
                 return self._run(desired, journal)
         except _journal.JournalError as exc:

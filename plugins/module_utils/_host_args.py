@@ -7,7 +7,9 @@ This module is private to the netreq.firewall collection; its API may change
 without notice. It runs on managed hosts (standard library only). Both
 modules take the same options, so that host_ruleset_info compares a host with
 exactly what host_ruleset applies with the same variables; a module cannot
-import another module on the host, so the shared part lives here.
+import another module on the host, so the shared part lives here. So do the
+options every host applier takes (``HOST_APPLY_SPEC``), which the controller
+reads too without importing the appliers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+
+DEFAULT_LOCK_TIMEOUT = 60
+
+# The options every host applier module takes (merged into their argument specs): how long to
+# wait for another apply's lock (_journal.HostLock), and the restore timer of a change.
+HOST_APPLY_SPEC = dict(
+    lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
+    confirm_timeout=dict(type="int", default=0),
+)
 
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),

@@ -36,19 +36,12 @@ import time
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_STATE_DIR, OWNER
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_APPLY_PATHS, journal_path
 
-# Module level so the unit tests can point them into a fake host.
-PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER}
+# The unit tests point these into a fake host (the same dict as _ownership's).
+PATHS = HOST_APPLY_PATHS
 JOURNAL_VERSION = 1
-DEFAULT_LOCK_TIMEOUT = 60
 FAULT_ENV = "NETREQ_TEST_FAULT"
-
-# The options every host applier module takes (merged into their argument specs).
-HOST_APPLY_SPEC = dict(
-    lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
-    confirm_timeout=dict(type="int", default=0),
-)
 
 
 class JournalError(NetreqError):
@@ -108,7 +101,7 @@ class Journal(object):
 
     @property
     def path(self):
-        return os.path.join(PATHS["state_dir"], "journal-%s.json" % self.backend)
+        return journal_path(self.backend)
 
     def load(self):
         """The journal of an unfinished apply, or None when the last apply finished."""

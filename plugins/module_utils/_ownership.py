@@ -15,6 +15,8 @@ managed hosts.
 
 from __future__ import annotations
 
+import os
+
 # The owner word every tag, table, policy, ipset and group name starts with.
 OWNER = "netreq"
 # The collection's name, in human-readable descriptions ("Managed by netreq.firewall").
@@ -44,6 +46,18 @@ UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
 # Where the collection keeps its own state on a managed host (journals, no-op memos, the
 # resolve state; never rules).
 HOST_STATE_DIR = "/var/lib/" + OWNER
+# Where the host appliers keep their journal and their lock (_journal). A dict, so the unit
+# tests can point it into a fake host for every module that reads it.
+HOST_APPLY_PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER}
+
+
+def journal_path(backend):
+    """The journal an unfinished apply of ``backend`` left behind (``_journal.Journal``).
+
+    Here, not in ``_journal``, because the no-op memo only asks whether it
+    exists and should not carry the journal's code to the host for that.
+    """
+    return os.path.join(HOST_APPLY_PATHS["state_dir"], "journal-%s.json" % backend)
 
 # fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
 # the status file the refresher writes, and the systemd unit (service + timer) that runs it.

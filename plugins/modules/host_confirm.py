@@ -68,11 +68,12 @@ backend:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(token=dict(type="str", required=True, no_log=False),
-                                              lock_timeout=dict(type="int", default=_journal.DEFAULT_LOCK_TIMEOUT)),
+                                              lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT)),
                            supports_check_mode=False)
     try:
         backend = _journal.confirm(module.params["token"], module.params["lock_timeout"])

@@ -268,9 +268,9 @@ temporary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, unpack_renderings
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import (
+    ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, unpack_renderings)
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, memo_for, select_backend
-from ansible_collections.netreq.firewall.plugins.module_utils._journal import HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
 
 # the options host_ruleset_info shares, and the host lock and journal of an apply

@@ -88,7 +88,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _journal, _noop_memo, _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _noop_memo, _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._runner import CommandRunner, InputError
 
@@ -101,7 +101,7 @@ def check(backend, candidates, runner):
     candidate = candidates.get(backend)
     if not isinstance(candidate, dict) or not candidate.get("key"):
         return None, "no memo for this backend's rendering"
-    if os.path.exists(_journal.Journal(backend).path):
+    if os.path.exists(_ownership.journal_path(backend)):
         return None, "an apply that never finished left its journal"
     if os.path.exists(RESOLVE_STATE_PATH):
         return None, "names resolved on the host are compared in full"
