@@ -400,10 +400,15 @@ class Bench:
         self.measure(key, size, run)
 
     def section_forks(self):
-        """N=1 and N=3 take turns, so both see the same drift of this machine's speed."""
+        """N=1 and N=3 take turns, so both see the same drift of this machine's speed.
+
+        Each N=3 run is also recorded over the N=1 run of its turn (``n3_over_n1``):
+        the ratio target 5 reads, for the same reason as the no-op/ping pairs.
+        """
         group = [self.hosts["perf3"], self.hosts["perf4"], self.hosts["perf5"]]
         failed = set()
         for _rep in range(self.reps_for(FORKS_SIZE)):
+            turn = {}
             for count in (1, 3):
                 if count in failed:
                     continue
@@ -420,9 +425,13 @@ class Bench:
                                               forks=count)
                     self.record("forks.noop.n%d" % count, FORKS_SIZE, noop,
                                 note="no-op reported changed=%d" % changed if changed else None)
+                    turn[count] = {"first": first, "noop": noop}
                     return True
                 if not self.measure("forks.first.n%d" % count, FORKS_SIZE, run):
                     failed.add(count)
+            if 1 in turn and 3 in turn:
+                for phase in ("first", "noop"):
+                    self.record("forks.%s.n3_over_n1" % phase, FORKS_SIZE, turn[3][phase] / turn[1][phase])
 
     def section_compile(self):
         script = os.path.join(self.repo, "tests", "perf", "compile_bench.py")
