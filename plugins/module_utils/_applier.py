@@ -38,8 +38,8 @@ returns the same keys (``changed``, ``backend``, ``plan``, ``commands``,
 from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.module_utils import _expiry, _journal
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
 # re-exported: the appliers import the file helpers from here
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import (  # noqa: F401 pylint: disable=unused-import
     FileBackup,
