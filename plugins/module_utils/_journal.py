@@ -35,6 +35,7 @@ import tempfile
 import time
 
 from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_APPLY_PATHS, journal_path
 

@@ -59,6 +59,7 @@ def journal_path(backend):
     """
     return os.path.join(HOST_APPLY_PATHS["state_dir"], "journal-%s.json" % backend)
 
+
 # fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
 # the status file the refresher writes, and the systemd unit (service + timer) that runs it.
 # The host_firewall role installs the unit and the script under these names

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 
 import pytest
@@ -84,3 +85,41 @@ def test_fault_hook_is_inert_without_the_variable(paths, monkeypatch):
     _journal.fault("midway")
     with pytest.raises(RuntimeError, match="injected fault at after-apply"):
         _journal.fault("after-apply")
+
+
+class _RecordingApplier(object):
+    """What ``expire`` needs of an applier: its backend, a module to give a temporary directory, a recover."""
+
+    backend = "nftables"
+
+    def __init__(self):
+        self.module = type("Module", (), {})()
+        self.recovered = []
+
+    def backup_from_journal(self, data):
+        return data
+
+    def recover(self, backup):
+        assert os.path.isdir(self.module._tmpdir)  # the backend may reload through a file in it
+        self.recovered.append(backup)
+        return ["table inet netreq"]
+
+
+def test_expired_confirmation_restores_the_backup_and_notes_it(paths):
+    applier, journal = _RecordingApplier(), _journal.Journal("nftables")
+    journal.write({"ruleset": "before"}, stage="confirm-pending", token="t1", timeout=30)
+    _journal.expire(applier, journal, "t1")
+    assert applier.recovered == [{"ruleset": "before"}]
+    assert journal.load() is None and not os.path.exists(applier.module._tmpdir)
+    with open(_journal.rolled_back_path("nftables")) as stream:
+        note = json.load(stream)
+    assert note["token"] == "t1" and note["timeout"] == 30 and note["restored"] == ["table inet netreq"]
+
+
+def test_expiry_after_a_confirmation_or_a_later_run_does_nothing(paths):
+    applier, journal = _RecordingApplier(), _journal.Journal("nftables")
+    _journal.expire(applier, journal, "t1")  # confirmed: the journal is gone
+    journal.write({"ruleset": "later"}, stage="confirm-pending", token="t2", timeout=30)
+    _journal.expire(applier, journal, "t1")  # a later run armed its own token
+    assert applier.recovered == [] and journal.load()["token"] == "t2"
+    assert not os.path.exists(_journal.rolled_back_path("nftables"))
