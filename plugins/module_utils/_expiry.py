@@ -25,7 +25,7 @@ import datetime
 import hashlib
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._journal import PATHS
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_APPLY_PATHS
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import OWNER
 
 EXPIRES = re.compile(r"(?:^|\s)expires=(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)(?:\s|$)")
@@ -76,7 +76,7 @@ def arm(applier, entries, warnings):
         calendar = expires.replace("T", " ").replace("Z", " UTC")
         runner.change([systemd_run, "--unit=" + unit, "--on-calendar=" + calendar, "--timer-property=AccuracySec=1s",
                        "--description=netreq.firewall: remove %s at its expiry" % label, "--collect", "--quiet",
-                       flock, "-w", "120", PATHS["lock"]] + list(argv), "arming the expiry timer of %s" % label)
+                       flock, "-w", "120", HOST_APPLY_PATHS["lock"]] + list(argv), "arming the expiry timer of %s" % label)
     return listed
 
 

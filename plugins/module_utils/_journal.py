@@ -39,8 +39,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._host_args import 
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_APPLY_PATHS, journal_path
 
-# The unit tests point these into a fake host (the same dict as _ownership's).
-PATHS = HOST_APPLY_PATHS
 JOURNAL_VERSION = 1
 FAULT_ENV = "NETREQ_TEST_FAULT"
 
@@ -50,7 +48,7 @@ class JournalError(NetreqError):
 
 
 class HostLock(object):
-    """An exclusive ``flock`` on ``PATHS['lock']``, waited for up to ``timeout`` seconds."""
+    """An exclusive ``flock`` on ``HOST_APPLY_PATHS['lock']``, waited for up to ``timeout`` seconds."""
 
     def __init__(self, timeout, owner):
         self.timeout = max(0, int(timeout))
@@ -58,7 +56,7 @@ class HostLock(object):
         self.handle = None
 
     def __enter__(self):
-        path = PATHS["lock"]
+        path = HOST_APPLY_PATHS["lock"]
         directory = os.path.dirname(path)
         if directory and not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
@@ -124,8 +122,8 @@ class Journal(object):
                 "started": int(time.time()), "backup": backup}
         data.update(extra)
         try:
-            if not os.path.isdir(PATHS["state_dir"]):
-                os.makedirs(PATHS["state_dir"], 0o700)
+            if not os.path.isdir(HOST_APPLY_PATHS["state_dir"]):
+                os.makedirs(HOST_APPLY_PATHS["state_dir"], 0o700)
             write_atomic(self.path, json.dumps(data, sort_keys=True))
         except (OSError, IOError) as exc:
             raise JournalError("cannot write the journal %s before applying (%s); nothing was changed"
@@ -146,7 +144,7 @@ def new_token():
 
 def rolled_back_path(backend):
     """Where the host notes the last change it rolled back by itself (read by the confirm module)."""
-    return os.path.join(PATHS["state_dir"], "rolled-back-%s.json" % backend)
+    return os.path.join(HOST_APPLY_PATHS["state_dir"], "rolled-back-%s.json" % backend)
 
 
 def confirm_or_clear(applier, journal, backup):
@@ -173,7 +171,7 @@ def expire(applier, journal, token):
         if not data or data.get("token") != token:
             return  # confirmed, or replaced by a later run
         # the module's temporary directory is gone with the task: the backend may need one to reload
-        applier.module._tmpdir = tempfile.mkdtemp(prefix="rollback-", dir=PATHS["state_dir"])
+        applier.module._tmpdir = tempfile.mkdtemp(prefix="rollback-", dir=HOST_APPLY_PATHS["state_dir"])
         try:
             restored = applier.recover(applier.backup_from_journal(data["backup"]))
         finally:
@@ -215,7 +213,7 @@ def arm(seconds, callback):
 def confirm(token, timeout):
     """Disarm the waiter of ``token``: remove its journal. Returns the backend, or raises JournalError."""
     with HostLock(timeout, "confirm"):
-        directory = PATHS["state_dir"]
+        directory = HOST_APPLY_PATHS["state_dir"]
         names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
         for name in names:
             if name.startswith("journal-") and name.endswith(".json"):

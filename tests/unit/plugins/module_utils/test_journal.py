@@ -11,24 +11,24 @@ import os
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _journal
+from ansible_collections.netreq.firewall.plugins.module_utils import _journal, _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import FileBackup
 
 
 @pytest.fixture
 def paths(monkeypatch, tmp_path):
-    monkeypatch.setitem(_journal.PATHS, "state_dir", str(tmp_path / "state"))
-    monkeypatch.setitem(_journal.PATHS, "lock", str(tmp_path / "run" / "netreq.lock"))
+    monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, "state_dir", str(tmp_path / "state"))
+    monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, "lock", str(tmp_path / "run" / "netreq.lock"))
     monkeypatch.delenv(_journal.FAULT_ENV, raising=False)
     return tmp_path
 
 
 def test_second_holder_times_out_naming_the_first(paths):
     with _journal.HostLock(5, "ufw"):
-        with open(_journal.PATHS["lock"]) as other:  # a second open file description, as another process has
+        with open(_ownership.HOST_APPLY_PATHS["lock"]) as other:  # a second open file description, as another process has
             with pytest.raises(OSError):
                 fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        first = open(_journal.PATHS["lock"]).read()
+        first = open(_ownership.HOST_APPLY_PATHS["lock"]).read()
         assert first.startswith("pid %d, ufw" % os.getpid())
     with _journal.HostLock(0, "nftables"):  # released on exit: taken at once
         pass
@@ -72,7 +72,7 @@ def test_journal_that_cannot_be_written_says_nothing_changed(paths):
 
 
 def test_unreadable_journal_is_an_error(paths):
-    os.makedirs(_journal.PATHS["state_dir"])
+    os.makedirs(_ownership.HOST_APPLY_PATHS["state_dir"])
     with open(_journal.Journal("ufw").path, "w") as stream:
         stream.write("{not json")
     with pytest.raises(_journal.JournalError, match="cannot be read"):

@@ -68,11 +68,9 @@ except ImportError:  # ansible-core before 2.19 has no helper: modules read basi
         finally:
             basic._ANSIBLE_ARGS = saved
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _host_detect, _noop_memo, _resolve_state, _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _host_detect, _noop_memo, _ownership, _resolve_state, _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import host_ruleset_memo
-
-from ansible_collections.netreq.firewall.plugins.module_utils import _journal
 
 
 def load_cases(test_file):
@@ -110,8 +108,8 @@ class RecordedHost(object):
         # test-specific words standing for long fixed values, e.g. {"<NS_SCRIPT>": script}
         self.placeholders = {}
         # the host lock and the apply journal live in the fake host too
-        for name, host_path in _journal.PATHS.items():
-            monkeypatch.setitem(_journal.PATHS, name, self.path(host_path))
+        for name, host_path in _ownership.HOST_APPLY_PATHS.items():
+            monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, name, self.path(host_path))
 
     def path(self, host_path):
         """Where the host path ``/etc/...`` lives in this fake host."""
