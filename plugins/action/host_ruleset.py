@@ -25,7 +25,7 @@ import json
 import os
 import zlib
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -39,6 +39,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._ownership import 
 from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import split_remote
 from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer, renderer_options
+from ansible_collections.netreq.firewall.plugins.plugin_utils._answer_bound import NoAnswer, answer_within
 
 # The Linux host backends: the ones the host side detects among (a unit test holds them
 # equal to the renderers of kind host on linux). Only their renderers are imported.
@@ -78,7 +79,7 @@ APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables"
 
 
 # Renderer options the task sets from its own options, not through render_options.
-TASK_OPTIONS = ("ingress_policy", "egress_policy", "fqdn_strategy", "wildcard_fallback")
+TASK_OPTIONS = ("ingress_policy", "egress_policy", "fqdn_strategy", "wildcard_fallback", "management")
 
 
 def host_options(backend, args):
@@ -94,7 +95,7 @@ def host_options(backend, args):
     options = {}
     for name in candidates:
         options[name] = dict((key, value) for key, value in wanted.items() if key in accepted[name])
-        options[name].update((key, args[key]) for key in TASK_OPTIONS)
+        options[name].update((key, args.get(key)) for key in TASK_OPTIONS)
     return options
 
 
@@ -198,6 +199,26 @@ def proxy_result(rendering):
     return {"allowlist": allowlist, "squid": snippet["config"], "skipped": snippet["skipped"]}
 
 
+def cut_off_message(module, args, what):
+    """What a task whose connection died during the apply says: what probably happened and what to do about it."""
+    allowlists = [direction for direction in ("ingress", "egress") if args.get("%s_policy" % direction) == "allowlist"]
+    if allowlists:
+        cause = ("The new rule set (%s allowlist) is probably in place and drops the packets of the connection that "
+                 "carries it. Keep the management connection allowed: the module option management (its replies under an "
+                 "egress allowlist) and, under an ingress allowlist, a rule for the management port (the host_firewall "
+                 "role's host_firewall_management_port and host_firewall_management_sources set both)."
+                 % " and ".join(allowlists))
+    else:
+        cause = "No allowlist was asked for, so the host or the network is slow or down rather than cut off by these rules."
+    confirm = args.get("confirm_timeout") or 0
+    if confirm > 0:
+        undo = "The host restores its previous rule set by itself within %d s of the apply (confirm_timeout)." % confirm
+    else:
+        undo = ("Nothing restores the previous rule set by itself (confirm_timeout is 0): check the host from its "
+                "console, or set confirm_timeout so that a change that cuts the controller off undoes itself.")
+    return "%s: %s. %s %s" % (module, what, cause, undo)
+
+
 class ActionModule(ActionBase):
     """Compile + render on the controller, then run the module once on the host."""
 
@@ -227,16 +248,31 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("%s: %s" % (self.MODULE, exc))
         memos = memo_candidates(rules, host_options(args["backend"], args)) if self.MEMO_MODULE else {}
         module_args = {key: value for key, value in args.items() if value is not None}
-        outcome = self._recall_noop(args, memos, task_vars)
-        if outcome is None:
-            backends = render_for_host(rules, args["backend"], args, memos)
-            payload = {"rules_compiled": len(rules), "backends": backends}
-            if self.SEND_RULES:
-                payload["rules"] = rules
-            outcome = self._execute_module(module_name=self.MODULE, module_args=dict(module_args, renderings=pack_renderings(payload)),
-                                           task_vars=task_vars)
-            rendering = backends.get(outcome.get("backend"))
-        else:
+        rendering = None
+        try:
+            # a task-level timeout is Ansible's own bound, on the same alarm
+            with answer_within(0 if self._task.timeout else args["answer_timeout"]):
+                outcome = self._recall_noop(args, memos, task_vars)
+                from_memo = outcome is not None
+                if not from_memo:
+                    backends = render_for_host(rules, args["backend"], args, memos)
+                    payload = {"rules_compiled": len(rules), "backends": backends}
+                    if self.SEND_RULES:
+                        payload["rules"] = rules
+                    try:
+                        outcome = self._execute_module(module_name=self.MODULE, task_vars=task_vars,
+                                                       module_args=dict(module_args, renderings=pack_renderings(payload)))
+                    except AnsibleConnectionFailure as exc:
+                        # still unreachable, but saying why the connection may have died under this apply
+                        raise AnsibleConnectionFailure("%s %s" % (getattr(exc, "message", exc), cut_off_message(
+                            self.MODULE, args, "the connection was lost while the rules were applied")))
+                    rendering = backends.get(outcome.get("backend"))
+        except NoAnswer as exc:
+            self._cut_off = True
+            self._reset_connection()
+            raise AnsibleActionFail(cut_off_message(
+                self.MODULE, args, "the host did not answer within %d s (answer_timeout); the connection was reset" % exc.seconds))
+        if from_memo:
             outcome.update(rules_compiled=len(rules), invocation={"module_args": module_args})
             # names left to a proxy: the allow-list comes from the rendering, of the one backend that answered
             leaves_names_to_proxy = "proxy" in (args["fqdn_strategy"], args["wildcard_fallback"])
@@ -249,6 +285,24 @@ class ActionModule(ActionBase):
         if expired:
             result["warnings"] = expired + list(result.get("warnings") or [])
         return result
+
+    _cut_off = False
+
+    def cleanup(self, force=False):
+        """Leave the remote temporary directory alone when the host stopped answering.
+
+        Removing it would open a new connection that the same rule set cuts, and
+        its failure would replace the task's message with a bare "unreachable".
+        """
+        if not self._cut_off:
+            super().cleanup(force)
+
+    def _reset_connection(self):
+        """Close the connection whose answer never came, so the next task opens a new one (best effort)."""
+        try:
+            self._connection.reset()
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # any failure here must not hide the timeout
+            self._display.warning("could not reset the connection after the timeout: %s" % exc)
 
     def _recall_noop(self, args, candidates, task_vars):
         """The run's result when the host's no-op memo answers for it, else None (the full module runs).

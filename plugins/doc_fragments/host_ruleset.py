@@ -39,6 +39,27 @@ options:
     type: str
     choices: [permissive, allowlist]
     default: permissive
+  management:
+    description:
+      - The management connection that carries this very task (the controller's SSH), which an egress allowlist must
+        not cut. Under O(egress_policy=allowlist) the host also accepts outbound TCP from O(management.port) to
+        O(management.sources) whatever connection tracking knows, so the session that loads the allowlist (older
+        than the host's connection tracking when the host had no firewall) still carries the result back.
+      - Omitted, nothing is added; the P(netreq.firewall.host_firewall#role) role sets it when Ansible reaches the
+        host over SSH. Requests to the port under an ingress allowlist need a rule of their own, which the role adds.
+    type: dict
+    suboptions:
+      port:
+        description:
+          - The host's TCP port the controller connects to.
+        type: int
+        required: true
+      sources:
+        description:
+          - Addresses or networks the controller connects from, or V(any).
+        type: list
+        elements: str
+        default: [any]
   fqdn_strategy:
     description:
       - What to do with host names in the rules, as for the P(netreq.firewall.render#filter) filter.
@@ -72,6 +93,15 @@ options:
       - With O(backend=auto) they are given to each backend's renderer; each takes the options it knows.
     type: dict
     default: {}
+  answer_timeout:
+    description:
+      - Seconds the controller waits for the host's answer (the memo check and the apply together), so that a
+        connection cut while the rules change fails the task in bounded time with a message saying so, instead of
+        leaving the run waiting on TCP retransmissions. The control connection is then reset, so the next task
+        opens a new one.
+      - V(0) waits as long as the connection does. A task-level C(timeout) takes precedence.
+    type: int
+    default: 120
   renderings:
     description:
       - Set by the action plugin from the other options; leave it out.

@@ -32,11 +32,14 @@ ARGUMENT_SPEC = dict(
     backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
     ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
     egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
+    management=dict(type="dict", options=dict(port=dict(type="int", required=True),
+                                              sources=dict(type="list", elements="str", default=["any"]))),
     fqdn_strategy=dict(type="str", choices=["reject", "resolve", "any_address", "proxy"], default="reject"),
     wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
     resolve_ttl_floor=dict(type="int", default=600),
     resolve_ttl_ceiling=dict(type="int", default=86400),
     render_options=dict(type="dict", default={}),
+    answer_timeout=dict(type="int", default=120),
     renderings=dict(type="raw"),
 )
 

@@ -95,6 +95,73 @@ def check_enforcement(backend, options):
             raise NetreqError("backend %s: %s must be one of %s, got %r" % (backend, key, ", ".join(ENFORCEMENT_POLICIES), options[key]))
 
 
+class Management:
+    """The management connection (the controller's SSH) that an egress allowlist must not cut.
+
+    ``port``: the host's TCP port the controller connects to; ``is_any``,
+    ``ipv4``, ``ipv6``: where the controller may connect from (``Network``
+    values), as in ``PlannedRemote``.
+
+    Why the host renderers admit its replies statelessly (by source port,
+    not by ``ct state established``): connection tracking starts in a network
+    namespace only when the first rule that needs it is loaded. The session
+    that loads the allowlist was opened before that, so conntrack meets it
+    mid-stream: the host's next packet on it counts as ``new``, not
+    ``established``, and an egress policy of drop would drop the very reply
+    that carries the module's result, leaving the run waiting on TCP
+    retransmissions. Admitting TCP from the management port to the
+    management sources keeps that session, and every later one, working
+    whatever conntrack has seen. It opens nothing else: only a process
+    bound to that (privileged) port, the SSH server, sends from it.
+    """
+
+    __slots__ = ("port", "is_any", "ipv4", "ipv6")
+
+    def __init__(self, port, is_any, ipv4, ipv6):
+        self.port = port
+        self.is_any = is_any
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+
+
+def management_option(backend, value):
+    """The renderer option ``management`` (``{port, sources}`` or None) checked and parsed into ``Management``.
+
+    Sources are addresses, networks or ``any``: a host name cannot be matched
+    here, and the fqdn strategies are for vendor rules, not for the path that
+    carries the apply itself.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"port", "sources"} or "port" not in value:
+        raise NetreqError("backend %s: management must be a dict {port, sources}, got %r" % (backend, value))
+    try:
+        port = addr.parse_port(value["port"])
+    except ValueError as exc:
+        raise NetreqError("backend %s: management port: %s" % (backend, exc))
+    sources = value.get("sources")
+    if sources is None:
+        sources = [addr.ANY]
+    if isinstance(sources, str) or not isinstance(sources, (list, tuple)) or not sources:
+        raise NetreqError("backend %s: management sources must be a non-empty list of addresses, networks or any, got %r"
+                          % (backend, sources))
+    is_any = False
+    networks = []
+    for source in sources:
+        if source == addr.ANY:
+            is_any = True
+            continue
+        try:
+            networks.append(addr.parse_network(str(source)))
+        except ValueError as exc:
+            raise NetreqError("backend %s: management sources: %r is not an address or network (%s); host names "
+                              "cannot be matched here" % (backend, source, exc))
+    if is_any:
+        return Management(port, True, [], [])
+    merged = addr.merge_networks(networks)
+    return Management(port, False, [net for net in merged if net.version == 4], [net for net in merged if net.version == 6])
+
+
 def rule_tag(rule):
     """Ownership tag written into every backend object: ``netreq:<profile>:<id>``."""
     return _ownership.tag(rule["profile"], rule["id"])

@@ -56,7 +56,10 @@ Contract for the applier:
   errors before any policy, so these rules matter for errors conntrack does
   not relate to a flow it tracks. Both policies hold the same list so the
   baseline is one list (nftables renders the same one). Not included: MLD,
-  which firewalld has no ICMP type name for.
+  which firewalld has no ICMP type name for. With the option ``management``
+  (``{port, sources}``), the egress policy with target DROP also accepts TCP
+  from that port to those sources (tag ``netreq:baseline:management-replies``),
+  statelessly: see ``_management_replies`` and ``_base.Management``.
 * Rich rules are in the canonical form ``firewall-cmd --info-policy`` prints
   back, so the applier can compare strings. Rich rules cannot carry comments:
   the provenance is the ``id``/``tag`` beside each rule.
@@ -97,6 +100,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
     merge_options,
     check_enforcement,
     format_network,
+    management_option,
     port_ranges,
     rule_label,
     rule_tag,
@@ -111,6 +115,7 @@ DEFAULT_OPTIONS = {
     "egress_policy": "permissive",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
+    "management": None,
 }
 POLICY_NAME_MAX = 17
 IPSET_NAME_MAX = 32
@@ -136,6 +141,7 @@ _FAMILIES = ((4, "ipv4", "inet", "icmp", "0.0.0.0/0"), (6, "ipv6", "inet6", "ipv
 def _options(options):
     merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     check_enforcement(BACKEND, merged)
+    merged["management"] = management_option(BACKEND, merged["management"])
     prefix = str(merged["policy_prefix"])
     longest_suffix = max(len(_ownership.FIREWALLD_INGRESS_SUFFIX), len(_ownership.FIREWALLD_EGRESS_SUFFIX))
     if not _PREFIX_RE.match(prefix) or len(prefix) > POLICY_NAME_MAX - longest_suffix:
@@ -216,6 +222,27 @@ def _baseline():
             for what, family, names in _BASELINE for name in names]
 
 
+def _management_replies(management):
+    """The egress policy's stateless admission of the management connection's replies (see ``_base.Management``).
+
+    firewalld keeps connection tracking loaded from its start, so a session
+    opened after that is ``established`` already; the rule keeps the one
+    opened before firewalld started, and makes the baseline the same on every
+    backend.
+    """
+    if management is None:
+        return []
+    element = 'source-port port="%d" protocol="tcp"' % management.port
+    if management.is_any:
+        targets = [(None, None)]
+    else:
+        targets = [(family, 'destination address="%s"' % format_network(net))
+                   for version, family, _set, _icmp, _whole in _FAMILIES
+                   for net in (management.ipv4 if version == 4 else management.ipv6)]
+    tag = _ownership.tag(BASELINE, "management-replies")
+    return [{"id": BASELINE, "tag": tag, "rule": _rich(family, address, element)} for family, address in targets]
+
+
 def render(rules, **options):
     """Render ``rules`` as the collection's firewalld policies; see the module docstring."""
     opts = _options(options)
@@ -236,6 +263,8 @@ def render(rules, **options):
         }
         if policies[direction]["target"] == "DROP":
             policies[direction]["rich_rules"].extend(_baseline())
+            if direction == "egress":
+                policies[direction]["rich_rules"].extend(_management_replies(opts["management"]))
         address_kws[direction] = address_kw
 
     ipsets = []

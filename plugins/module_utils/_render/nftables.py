@@ -66,9 +66,14 @@ Contract for the applier:
   reports), which only matters behind MLD-snooping switches and which
   firewalld has no ICMP type name for (the firewalld renderer mirrors this
   baseline).
-  Keeping the management connection open under an ingress allowlist is the
-  caller's job: pass it as one more Rule (for example an ssh rule of a local
-  profile).
+* The management connection (option ``management``: ``{port, sources}``,
+  which the host_firewall role sets when Ansible reaches the host over SSH):
+  under an egress allowlist the output chain also accepts TCP from that
+  port to those sources, statelessly (``netreq:baseline:management-replies``),
+  so the session that loads the table is not cut by it (``_base.Management``
+  says why ``established`` is not enough). Requests to that port under an
+  ingress allowlist are the caller's job: pass them as one more Rule (the
+  role's ``host_firewall:management_ssh``).
 
 Decisions:
 
@@ -101,6 +106,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
     merge_options,
     check_enforcement,
     format_network,
+    management_option,
     port_ranges,
     rule_label,
 )
@@ -114,6 +120,7 @@ DEFAULT_OPTIONS = {
     "egress_policy": "permissive",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
+    "management": None,
 }
 COMMENT_MAX = 128
 
@@ -132,6 +139,7 @@ _SET_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 def _options(options):
     merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
+    merged["management"] = management_option(BACKEND, merged["management"])
     if not _NAME_RE.match(str(merged["table_name"])):
         raise NetreqError("backend %s: table_name must be a letter followed by letters, digits or _ (at most 64), got %r"
                           % (BACKEND, merged["table_name"]))
@@ -219,7 +227,19 @@ def _baseline(interface):
     ]
 
 
-def _ruleset(table, chains, sets, rules):
+def _management_replies(management):
+    """The output chain's stateless admission of the management connection's replies (see ``_base.Management``)."""
+    if management is None:
+        return []
+    comment = 'accept comment "%sbaseline%smanagement-replies"' % (_ownership.TAG_PREFIX, _ownership.TAG_SEPARATOR)
+    port = "tcp sport %d" % management.port
+    if management.is_any:
+        return ["%s %s" % (port, comment)]
+    return ["%s daddr %s %s %s" % (keyword, _elements([format_network(net) for net in networks]), port, comment)
+            for keyword, networks in (("ip", management.ipv4), ("ip6", management.ipv6)) if networks]
+
+
+def _ruleset(table, chains, sets, rules, management):
     lines = [
         "table %s" % table,
         "delete table %s" % table,
@@ -233,6 +253,8 @@ def _ruleset(table, chains, sets, rules):
         lines.append("\t\ttype filter hook %s priority filter; policy %s;" % (chain["hook"], policy))
         if policy == "drop":
             lines.extend("\t\t" + line for line in _baseline(chain["interface"]))
+            if chain["direction"] == "egress":
+                lines.extend("\t\t" + line for line in _management_replies(management))
         for entry in rules:
             if entry["chain"] == chain["name"]:
                 lines.extend("\t\t" + line for line in entry["statements"])
@@ -270,6 +292,6 @@ def render(rules, **options):
             ctx.resolve_target(rule, table=table, sets=dict(("ipv%d" % version, name) for version, name in _set_names(rule).items()))
         entries.append({"id": rule["id"], "chain": chain, "statements": _statements(rule, planned, selector, _comment(rule))})
 
-    ruleset = _ruleset(table, chains, sets, entries)
+    ruleset = _ruleset(table, chains, sets, entries, opts["management"])
     public_chains = [{key: chain[key] for key in ("name", "hook", "direction", "policy")} for chain in chains]
     return ctx.envelope(table=table, chains=public_chains, sets=sets, rules=entries, ruleset=ruleset)

@@ -51,7 +51,11 @@ Decisions:
 * ``default_policies``: ``{incoming, outgoing}``, ``deny`` for a direction
   whose policy is ``allowlist``, null (leave the host's default) for
   ``permissive``.
-* No allowlist baseline is rendered (unlike nftables and firewalld): ufw's
+* The management connection (option ``management``, ``{port, sources}``):
+  under an egress allowlist the rules start with ``allow out proto tcp from
+  any port <port> to <source>`` (comment ``netreq:baseline:management-replies``),
+  the stateless admission of its replies that ``_base.Management`` explains.
+* No other allowlist baseline is rendered (unlike nftables and firewalld): ufw's
   default policies apply after its own ``before.rules``/``before6.rules``
   (as shipped with ufw 0.36), which already accept, in both directions,
   related/established traffic and loopback, IPv6 neighbour and router
@@ -72,6 +76,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
     check_enforcement,
     merge_options,
     format_network,
+    management_option,
     port_ranges,
     rule_label,
 )
@@ -85,6 +90,7 @@ DEFAULT_OPTIONS = {
     "egress_policy": "permissive",
     "fqdn_strategy": None,
     "wildcard_fallback": None,
+    "management": None,
 }
 MULTIPORT_MAX = 15  # iptables multiport limit; a range counts as two ports
 
@@ -92,6 +98,7 @@ MULTIPORT_MAX = 15  # iptables multiport limit; a range counts as two ports
 def _options(options):
     merged = merge_options(BACKEND, DEFAULT_OPTIONS, options)
     check_enforcement(BACKEND, merged)
+    merged["management"] = management_option(BACKEND, merged["management"])
     return merged
 
 
@@ -146,11 +153,32 @@ def _ufw_rule(rule, remote, port, comment):
     return {"id": rule["id"], "comment": comment, "args": args, "params": params}
 
 
+def _management_replies(management):
+    """ufw rules admitting the management connection's replies statelessly (see ``_base.Management``).
+
+    ``allow out proto tcp from any port P to S``: ufw's ``before.rules`` accept
+    only ``established`` traffic, which a session older than conntrack's start
+    in the namespace is not. First in the rule list, so the reload that
+    brings in the egress policy already carries it.
+    """
+    if management is None:
+        return []
+    comment = _ownership.tag("baseline", "management-replies")
+    remotes = ["any"] if management.is_any else [format_network(net) for net in management.ipv4 + management.ipv6]
+    rules = []
+    for remote in remotes:
+        args = ["allow", "out", "proto", "tcp", "from", "any", "port", str(management.port), "to", remote, "comment", comment]
+        params = {"rule": "allow", "direction": "out", "proto": "tcp", "from_ip": "any", "from_port": str(management.port),
+                  "to_ip": remote, "comment": comment}
+        rules.append({"id": "baseline", "comment": comment, "args": args, "params": params})
+    return rules
+
+
 def render(rules, **options):
     """Render ``rules`` as ufw rules; see the module docstring."""
     opts = _options(options)
     ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
-    result = []
+    result = _management_replies(opts["management"]) if opts["egress_policy"] == "allowlist" else []
     for rule in rules:
         planned = ctx.plan_remote(rule)
         if planned.empty:

@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import time
+
 import pytest
 
 from ansible.errors import AnsibleActionFail
@@ -175,9 +179,10 @@ def test_names_left_to_a_proxy_give_the_squid_allow_list():
 
 
 class _Task(object):
-    def __init__(self, task_args, diff=False):
+    def __init__(self, task_args, diff=False, timeout=None):
         self.args = task_args
         self.diff = diff
+        self.timeout = timeout  # the task keyword; Ansible gives every task one
 
 
 def _action(monkeypatch, action_class, answers, diff=False):
@@ -286,3 +291,69 @@ def test_memo_keys_do_not_depend_on_the_process_hash_seed():
         outputs.append(json.loads(done.stdout))
     assert sum(1 for key in outputs[0].values() if key and len(key) == 64) >= 6, outputs[0]
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+class _Connection(object):
+    def __init__(self):
+        self.resets = 0
+
+    def reset(self):
+        self.resets += 1
+
+
+def _hanging_action(monkeypatch, seconds, **task_args):
+    """An action whose applier call never answers, as over a connection its new rule set cut."""
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": {"hit": False}})
+    action._task.args.update(task_args, answer_timeout=seconds)
+    action._connection = _Connection()
+    removed = []
+    monkeypatch.setattr(ActionBase, "cleanup", lambda self, force=False: removed.append(force))
+    action.removed_tmp = removed
+
+    def execute(module_name, module_args, task_vars=None):
+        action.calls.append((module_name, module_args))
+        if module_name == "netreq.firewall.host_ruleset":
+            time.sleep(30)
+        return {"hit": False}
+    action._execute_module = execute
+    return action
+
+
+def test_a_host_that_stops_answering_fails_in_bounded_time_saying_why(monkeypatch):
+    action = _hanging_action(monkeypatch, 1, egress_policy="allowlist", confirm_timeout=30)
+    started = time.monotonic()
+    with pytest.raises(AnsibleActionFail) as failure:
+        action.run(task_vars={})
+    assert time.monotonic() - started < 10
+    message = str(failure.value)
+    assert "did not answer within 1 s" in message and "egress allowlist" in message
+    assert "management" in message and "restores its previous rule set by itself within 30 s" in message
+    assert action._connection.resets == 1
+    action.cleanup()
+    assert action.removed_tmp == []  # no new connection to a host that is cut off
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_without_an_allowlist_or_a_confirmation_the_message_says_so(monkeypatch):
+    action = _hanging_action(monkeypatch, 1)
+    with pytest.raises(AnsibleActionFail, match="No allowlist was asked for.*Nothing restores"):
+        action.run(task_vars={})
+
+
+def test_a_task_timeout_is_left_to_ansible(monkeypatch):
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": HIT})
+    action._task.timeout = 5
+    action._task.args["answer_timeout"] = 1
+    armed = []
+    monkeypatch.setattr(host_ruleset_action, "answer_within", lambda seconds: armed.append(seconds) or contextlib.nullcontext())
+    action.run(task_vars={})
+    assert armed == [0]
+
+
+def test_the_bound_is_lifted_after_a_timely_answer(monkeypatch):
+    action = _action(monkeypatch, HostRulesetAction, {"netreq.firewall.host_ruleset_memo": HIT})
+    action._task.args["answer_timeout"] = 1
+    previous = signal.getsignal(signal.SIGALRM)
+    assert action.run(task_vars={})["compared"] == "memo"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is previous
+    time.sleep(1.2)  # an alarm left armed would raise here
