@@ -73,11 +73,22 @@ def arm(applier, entries, warnings):
             continue
         if runner.run([systemctl, "is-active", "--quiet", unit + ".timer"])[0] == 0:
             continue
-        calendar = expires.replace("T", " ").replace("Z", " UTC")
-        runner.change([systemd_run, "--unit=" + unit, "--on-calendar=" + calendar, "--timer-property=AccuracySec=1s",
-                       "--description=netreq.firewall: remove %s at its expiry" % label, "--collect", "--quiet",
-                       flock, "-w", "120", HOST_APPLY_PATHS["lock"]] + list(argv), "arming the expiry timer of %s" % label)
+        runner.change(timer_command(systemd_run, flock, applier.backend, label, expires, argv),
+                      "arming the expiry timer of %s" % label)
     return listed
+
+
+def timer_command(systemd_run, flock, backend, label, expires, argv):
+    """The ``systemd-run`` command that arms the expiry timer of one temporary rule.
+
+    The same unit name whoever arms it (a run, or the nftables restore at
+    boot), so a later run finds the timer waiting and keeps it.
+    """
+    unit = unit_name(backend, label + "\0" + "\0".join(argv))
+    calendar = expires.replace("T", " ").replace("Z", " UTC")
+    return [systemd_run, "--unit=" + unit, "--on-calendar=" + calendar, "--timer-property=AccuracySec=1s",
+            "--description=netreq.firewall: remove %s at its expiry" % label, "--collect", "--quiet",
+            flock, "-w", "120", HOST_APPLY_PATHS["lock"]] + list(argv)
 
 
 def _stop_stale(runner, systemctl, backend, wanted):

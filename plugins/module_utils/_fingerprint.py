@@ -12,7 +12,8 @@ when a full comparison proved the host needs nothing means it still needs
 nothing. Each read must therefore change whenever anything the backend's
 applier owns changes, and cost one command or a few file reads:
 
-- nftables: nft's raw listing of the owned table (``nft -s list table``);
+- nftables: nft's raw listing of the owned table (``nft -s list table``) and
+  its boot record (``_nft_persist``), so a lost record is found and written again;
 - ufw: the files ufw's state is read from (nothing run);
 - firewalld: the owned XML files, the zone file names, and nft's listing of
   firewalld's own table, which every runtime change to an owned policy or
@@ -34,6 +35,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._host_detect impor
     UFW_PATHS,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import nft_record_path
 
 # what nft says when the table (or its family) does not exist: an absent table is a state too
 NFT_ABSENT_MARKERS = ("No such file or directory",)
@@ -65,9 +67,11 @@ def nftables(runner, family, table):
     if not nft:
         return None
     rc, out, err = runner.run([nft, "-s", "list", "table", family, table])
+    record = read_bytes(nft_record_path(family, table))
+    record = None if record is None else record.decode("utf-8", "replace")
     if rc != 0:
-        return digest("absent") if any(marker in err for marker in NFT_ABSENT_MARKERS) else None
-    return digest(out)
+        return digest("absent", record) if any(marker in err for marker in NFT_ABSENT_MARKERS) else None
+    return digest(out, record)
 
 
 def ufw(paths=None):

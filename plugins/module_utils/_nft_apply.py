@@ -21,7 +21,10 @@ backend dispatch of ``netreq.firewall.host_ruleset`` are thin shells around
   table, so the kernel either takes all of it or none of it;
 * verify: the table read back must be the desired listing; otherwise the
   previous table (saved as nft printed it, set elements included) is loaded
-  back.
+  back;
+* persist: the transaction is recorded for the collection's own unit that
+  loads it again at boot (``_nft_persist``); the record is part of the plan,
+  the verify and the rollback like the table itself.
 
 Canonical form of the desired table: the ruleset is loaded into a throwaway
 network namespace (``unshare --net``, then ``unshare --user --map-root-user
@@ -55,8 +58,9 @@ from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import (
     rule_lines,
     validate_ruleset,
 )
-from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER
+from ansible_collections.netreq.firewall.plugins.module_utils import _nft_persist
+from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of, timer_command
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC, OWNER, nft_record_path
 
 # The options of netreq.firewall.nftables_ruleset (and of the nftables part of host_ruleset).
 ARGUMENT_SPEC = dict(
@@ -88,7 +92,7 @@ NAMESPACE_COMMANDS = (
 
 
 class _Desired(object):
-    __slots__ = ("state", "family", "name", "transaction", "rules", "path", "canonical", "source")
+    __slots__ = ("state", "family", "name", "transaction", "rules", "path", "canonical", "source", "record")
 
     def __init__(self, state, family, name, transaction=None, rules=None):
         self.state = state
@@ -99,17 +103,21 @@ class _Desired(object):
         self.path = None
         self.canonical = ""
         self.source = "listing"
+        self.record = None  # what the boot record should hold (None: no record, or no systemd to load one)
 
 
 class _Live(object):
-    """The live table: canonical listing (compared) and nft's own listing (the rollback copy)."""
+    """The live table: canonical listing (compared) and nft's own listing (the rollback copy), and its boot record."""
 
-    __slots__ = ("canonical", "raw", "table")
+    __slots__ = ("canonical", "raw", "table", "persist_known", "persisted", "unit_ready")
 
     def __init__(self, canonical, raw, table=None):
         self.canonical = canonical
         self.raw = raw
         self.table = table  # "<family> <name>" when it came from a journal (the run's own table otherwise)
+        self.persist_known = False  # whether ``persisted`` was read (a host with systemd) and may be restored
+        self.persisted = None  # the boot record's text, None when there is none
+        self.unit_ready = False  # whether the unit that loads it at boot is in place
 
 
 class NftablesApplier(Applier):
@@ -163,7 +171,20 @@ class NftablesApplier(Applier):
                                % (desired.family, desired.name))
         if desired.rules:
             check_rules_match(desired.rules, desired.canonical)
+        if _nft_persist.available():
+            desired.record = self._record(desired)
         return desired
+
+    def _record(self, desired):
+        """The boot record of ``desired``: its transaction, and the commands that arm its expiry timers again."""
+        systemd_run = self.runner.binary("systemd-run", required=False)
+        flock = self.runner.binary("flock", required=False)
+        timers = []
+        if systemd_run and flock:
+            timers = [{"label": label, "expires": expires,
+                       "command": timer_command(systemd_run, flock, self.backend, label, expires, argv)}
+                      for label, expires, argv in self.temporary_rules(desired)]
+        return _nft_persist.record_text(desired.family, desired.name, desired.transaction, timers)
 
     def _namespace_listing(self, desired):
         """nft's listing of the transaction loaded into a throwaway namespace, or None to compare by text.
@@ -210,25 +231,49 @@ class NftablesApplier(Applier):
         family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
         rc, out, err = self.runner.run([self.nft, "-s", "list", "table", family, name])
         if rc != 0:
-            if any(marker in err for marker in ABSENT_MARKERS):
-                return _Live("", "")
-            raise ApplyError("cannot read table %s %s: %s" % (family, name, (err or out).strip()),
-                             rc=rc, stdout=out, stderr=err)
-        if self._listed and out == self._listed[0]:
-            return _Live(self._listed[1], out)  # nft prints the live table exactly as the desired one
-        return _Live(canonical_table(out, family, name), out)
+            if not any(marker in err for marker in ABSENT_MARKERS):
+                raise ApplyError("cannot read table %s %s: %s" % (family, name, (err or out).strip()),
+                                 rc=rc, stdout=out, stderr=err)
+            live = _Live("", "")
+        elif self._listed and out == self._listed[0]:
+            live = _Live(self._listed[1], out)  # nft prints the live table exactly as the desired one
+        else:
+            live = _Live(canonical_table(out, family, name), out)
+        if _nft_persist.available():
+            live.persist_known = True
+            live.persisted = _nft_persist.read(family, name)
+            live.unit_ready = _nft_persist.unit_ready()
+        return live
 
     def plan(self, desired, state):
         before = entries(state.canonical)
         after = entries(desired.canonical)
+        persist = self._persist_settings(desired, state)
         if state.canonical == desired.canonical:
-            return Plan(unchanged=len(after), existed=bool(state.canonical), remains=bool(desired.canonical))
+            return Plan(unchanged=len(after), settings=persist, existed=bool(state.canonical),
+                        remains=bool(desired.canonical))
         added, removed = diff_entries(before, after)
         plan = Plan(added, removed, len(after) - len(added), existed=bool(state.canonical),
                     remains=bool(desired.canonical))
         if not plan.changed:  # same statements, different layout or order: still a change to apply
             plan.settings.append({"name": "order", "before": "live order", "after": "desired order"})
+        plan.settings.extend(persist)
         return plan
+
+    @staticmethod
+    def _persist_settings(desired, state):
+        """The boot record and its unit as plan settings, when they differ from what ``desired`` needs."""
+        if not state.persist_known:
+            return []
+        path = nft_record_path(desired.family, desired.name)
+        settings = []
+        if _nft_persist.in_force(state.persisted) != _nft_persist.in_force(desired.record):
+            settings.append({"name": "boot record",
+                             "before": "none" if state.persisted is None else "%s (another rule set)" % path,
+                             "after": "none" if desired.record is None else path})
+        if desired.record is not None and not state.unit_ready:
+            settings.append({"name": "boot unit", "before": "not installed", "after": _nft_persist.UNIT})
+        return settings
 
     # -- apply, verify, roll back
 
@@ -237,20 +282,42 @@ class NftablesApplier(Applier):
 
     def journal_backup(self, backup):
         family, name = parse_table_spec(self.params.get("table") or NFT_TABLE_SPEC)
-        return {"table": "%s %s" % (family, name), "raw": backup.raw}
+        data = {"table": "%s %s" % (family, name), "raw": backup.raw}
+        if backup.persist_known:
+            data["persisted"] = backup.persisted
+        return data
 
     def backup_from_journal(self, data):
-        return _Live("", data["raw"], data["table"])
+        live = _Live("", data["raw"], data["table"])
+        if "persisted" in data:
+            live.persist_known, live.persisted = True, data["persisted"]
+        return live
 
     def apply(self, desired, state, plan):
+        table_changes = plan.added or plan.removed or any(setting["name"] == "order" for setting in plan.settings)
         if desired.state == "absent":
-            self.runner.change([self.nft, "delete", "table", desired.family, desired.name],
-                               "deleting table %s %s" % (desired.family, desired.name), atomic=True)
-        else:
+            if state.canonical:
+                self.runner.change([self.nft, "delete", "table", desired.family, desired.name],
+                                   "deleting table %s %s" % (desired.family, desired.name), atomic=True)
+        elif table_changes:
             self.runner.change([self.nft, "-f", desired.path], "nft -f (one transaction: nothing was applied)",
                                atomic=True)
+        if state.persist_known:
+            self._persist(desired.family, desired.name, desired.record)
+            if desired.record is not None and not state.unit_ready:
+                _nft_persist.install_unit(self.runner)
+
+    def _persist(self, family, name, record):
+        try:
+            _nft_persist.save(family, name, record)
+        except OSError as exc:
+            raise ApplyError("cannot write the boot record of table %s %s (%s): %s"
+                             % (family, name, nft_record_path(family, name), exc))
 
     def verify(self, desired, live):
+        if live.persist_known and live.persisted != desired.record:
+            raise ApplyError("the boot record %s does not hold the table just applied"
+                             % nft_record_path(desired.family, desired.name))
         if live.canonical != desired.canonical:
             if desired.state == "absent":
                 message = "table %s %s still exists after deleting it" % (desired.family, desired.name)
@@ -261,6 +328,8 @@ class NftablesApplier(Applier):
 
     def rollback(self, backup, state):
         family, name = parse_table_spec(backup.table or self.params.get("table") or NFT_TABLE_SPEC)
+        if backup.persist_known:
+            self._persist(family, name, backup.persisted)  # the previous record, or none, back first
         head = "table %s %s\ndelete table %s %s\n" % (family, name, family, name)
         if not backup.raw:
             if backup.table is not None:  # a recovered journal: the new table may never have been created
@@ -304,6 +373,7 @@ class NftablesApplier(Applier):
             "table": "%s %s" % (desired.family, desired.name),
             "state": desired.state,
             "rules_count": len(rule_lines(desired.canonical)),
+            "boot_record": nft_record_path(desired.family, desired.name) if desired.record is not None else None,
             "ruleset": desired.transaction or "",
             "canonical_source": desired.source,
         }

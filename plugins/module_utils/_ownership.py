@@ -60,6 +60,26 @@ def journal_path(backend):
     return os.path.join(HOST_APPLY_PATHS["state_dir"], "journal-%s.json" % backend)
 
 
+# The nftables backend's tables kept across reboots (_nft_persist): one record per table in
+# "dir", the unit of the collection's own that loads them at boot, its enablement link, the
+# drop-in that loads them again after nftables.service (re)loads, the script both run, and
+# where systemd keeps its runtime state (no such directory: no systemd to
+# load anything at boot). A dict, so the unit tests can point it into a fake host.
+NFT_PERSIST_PATHS = {
+    "dir": "/etc/" + OWNER + "/nftables",
+    "unit": "/etc/systemd/system/" + OWNER + "-nftables.service",
+    "wants": "/etc/systemd/system/sysinit.target.wants/" + OWNER + "-nftables.service",
+    "dropin": "/etc/systemd/system/nftables.service.d/" + OWNER + ".conf",
+    "script": "/usr/local/libexec/" + OWNER + "-nftables-restore",
+    "systemd": "/run/systemd/system",
+}
+
+
+def nft_record_path(family, name):
+    """The record of table ``family name`` that the nftables restore unit loads at boot."""
+    return os.path.join(NFT_PERSIST_PATHS["dir"], "%s-%s.json" % (family, name))
+
+
 # fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
 # the status file the refresher writes, and the systemd unit (service + timer) that runs it.
 # The host_firewall role installs the unit and the script under these names

@@ -239,6 +239,17 @@ confirm:
       type: str
       returned: always
       sample: /var/lib/netreq/journal-nftables.json
+boot_record:
+  description:
+    - With nftables, the file of the collection's own that C(netreq-nftables.service) loads at boot (before the
+      network, after Debian's C(nftables.service)), holding the table just applied; the drop-in
+      C(nftables.service.d/netreq.conf) loads it again after that service restarts or reloads. Temporary rules whose
+      expiry passed while the host was down are left out then, and the timers of the others are armed again.
+    - Null where the host does not run systemd (nothing would load it) or with O(backend=nftables) state absent.
+      firewalld and ufw keep their own configuration across reboots.
+  returned: when the backend is nftables
+  type: str
+  sample: /etc/netreq/nftables/inet-netreq.json
 temporary:
   description:
     - The temporary rules of the rule set (their label carries C(expires=<UTC>)), each with the transient systemd
@@ -312,7 +323,7 @@ def main():
     def after(result):
         return sync[0].finish(result)
 
-    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm", "temporary"), after=after)
+    run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm", "temporary", "boot_record"), after=after)
 
 
 if __name__ == "__main__":

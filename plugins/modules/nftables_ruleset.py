@@ -200,6 +200,19 @@ ruleset:
   returned: always
   type: str
   sample: "table inet netreq\ndelete table inet netreq\ntable inet netreq {\n\tchain input {\n...\n}\n"
+boot_record:
+  description:
+    - The file of the collection's own that C(netreq-nftables.service) loads at boot (before the network, after
+      Debian's C(nftables.service), whose C(flush ruleset) would otherwise remove the table), holding the
+      transaction just applied and the expiry timers of its temporary rules. The unit, its script
+      (C(/usr/local/libexec/netreq-nftables-restore)) and a drop-in for C(nftables.service), which loads the table
+      again after that service restarts or reloads, are installed with the first record. The loader leaves out rule
+      lines whose expiry has passed and arms the other timers again; a table already loaded is left alone.
+    - Null where the host does not run systemd (nothing would load it), and with O(state=absent), which removes the
+      record.
+  returned: always
+  type: str
+  sample: /etc/netreq/nftables/inet-netreq.json
 canonical_source:
   description:
     - How the desired listing was computed. V(netns) (exact, nft's own listing) or V(text) (text normalization);

@@ -99,33 +99,6 @@ units_json=""
 for u in "${UNITS[@]}"; do units_json+="${units_json:+, }\"$u\""; done
 echo "$units_json" >"$H/units"
 
-# wait_booted PID1 ENTER...: until systemd inside says running/degraded (30 s at most).
-wait_booted() {
-    local state="" u
-    for _ in $(seq 1 300); do
-        state="$("$@" systemctl is-system-running 2>/dev/null || true)"
-        case "$state" in running | degraded) break ;; esac
-        sleep 0.1
-    done
-    case "$state" in
-        running) ;;
-        degraded) nrq_log "$NAME booted degraded: $("$@" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | xargs)" ;;
-        *) nrq_die "$NAME did not finish booting (state '${state:-unknown}'; console: $H/console.log)" ;;
-    esac
-    # firewalld exits 0 when its backend fails, so the system can look fine without it:
-    # check every unit we enabled.
-    for u in "${UNITS[@]}"; do
-        for _ in $(seq 1 100); do
-            "$@" systemctl is-active -q "$u" && break
-            sleep 0.1
-        done
-        "$@" systemctl is-active -q "$u" || {
-            "$@" journalctl -u "$u" --no-pager -n 20 >&2 || true
-            nrq_die "unit $u is not active on $NAME"
-        }
-    done
-}
-
 t0=$(date +%s.%N)
 case "$NRQ_BACKEND" in
 nspawn)
@@ -138,29 +111,9 @@ nspawn)
     for u in "${UNITS[@]}"; do
         systemctl --root="$H/merged" enable "$u.service" >/dev/null 2>&1 || nrq_die "cannot enable $u on $NAME"
     done
-    # --register=no: no systemd-machined here. --keep-unit only where PID 1 is not systemd
-    # (CI machines): otherwise nspawn asks systemd for a scope over D-Bus.
-    # CAP_NET_ADMIN is not granted by default with --network-namespace-path; its scope is
-    # the host's own network namespace. No journal links, resolv.conf or timezone copies.
-    keep_unit=(--keep-unit)
-    [ -d /run/systemd/system ] && keep_unit=()
-    setsid systemd-nspawn --quiet --boot --directory="$H/merged" --machine="$NS" \
-        --register=no "${keep_unit[@]}" --capability=CAP_NET_ADMIN \
-        --network-namespace-path="/run/netns/$NS" --console=read-only \
-        --link-journal=no --resolv-conf=off --timezone=off \
-        >"$H/console.log" 2>&1 </dev/null 9>&- &
-    nspawn_pid=$!
-    nrq_proc_id "$nspawn_pid" >"$H/nspawn.id" || nrq_die "systemd-nspawn for $NAME exited at once: $(tail -5 "$H/console.log")"
-    leader=""
-    for _ in $(seq 1 300); do
-        leader="$(pgrep -P "$nspawn_pid" -x systemd || true)"
-        [ -n "$leader" ] && break
-        nrq_proc_alive "$(cat "$H/nspawn.id")" || nrq_die "systemd-nspawn for $NAME died: $(tail -20 "$H/console.log")"
-        sleep 0.05
-    done
-    [ -n "$leader" ] || nrq_die "no systemd inside $NAME"
-    nrq_proc_id "$leader" >"$H/leader.id"
-    wait_booted nsenter --target "$leader" --all
+    nrq_nspawn_boot "$NAME" "$H" "$NS"
+    leader="$(cut -d: -f1 "$H/leader.id")"
+    nrq_wait_booted "$NAME" "$H" "${UNITS[@]}" -- nsenter --target "$leader" --all
     ;;
 podman)
     command -v podman >/dev/null 2>&1 || nrq_die "the podman backend needs podman"
@@ -178,11 +131,11 @@ podman)
         --cap-add NET_ADMIN,NET_RAW --systemd=always "$image" /sbin/init >/dev/null
     leader="$(podman inspect -f '{{.State.Pid}}' "$NS")"
     nrq_proc_id "$leader" >"$H/leader.id"
-    wait_booted podman exec "$NS"
+    nrq_wait_booted "$NAME" "$H" -- podman exec "$NS"
     for u in "${UNITS[@]}"; do
         podman exec "$NS" systemctl enable --now "$u.service" >/dev/null 2>&1 || nrq_die "cannot start $u on $NAME"
     done
-    wait_booted podman exec "$NS"
+    nrq_wait_booted "$NAME" "$H" "${UNITS[@]}" -- podman exec "$NS"
     ;;
 *)
     nrq_die "unknown NETREQ_TESTHOST_BACKEND '$NRQ_BACKEND' (nspawn or podman)"

@@ -239,3 +239,67 @@ nrq_proc_alive() {   # nrq_proc_alive PID:STARTTIME
 }
 
 nrq_host_dir() { printf '%s/%s\n' "$NRQ_HOSTS_DIR" "$1"; }
+
+# nrq_wait_booted NAME HOSTDIR [UNIT...] -- ENTER...: until systemd inside says running or
+# degraded (30 s at most), then until every UNIT is active. ENTER... runs a command inside
+# the host (nsenter --target PID --all, or podman exec NAME).
+nrq_wait_booted() {
+    local name=$1 h=$2 state="" u
+    local -a units=()
+    shift 2
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+        units+=("$1")
+        shift
+    done
+    shift
+    for _ in $(seq 1 300); do
+        state="$("$@" systemctl is-system-running 2>/dev/null || true)"
+        case "$state" in running | degraded) break ;; esac
+        sleep 0.1
+    done
+    case "$state" in
+        running) ;;
+        degraded) nrq_log "$name booted degraded: $("$@" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | xargs)" ;;
+        *) nrq_die "$name did not finish booting (state '${state:-unknown}'; console: $h/console.log)" ;;
+    esac
+    # firewalld exits 0 when its backend fails, so the system can look fine without it:
+    # check every unit we enabled.
+    for u in "${units[@]}"; do
+        for _ in $(seq 1 100); do
+            "$@" systemctl is-active -q "$u" && break
+            sleep 0.1
+        done
+        "$@" systemctl is-active -q "$u" || {
+            "$@" journalctl -u "$u" --no-pager -n 20 >&2 || true
+            nrq_die "unit $u is not active on $name"
+        }
+    done
+}
+
+# nrq_nspawn_boot NAME HOSTDIR NETNS: boot the host's mounted overlay ($HOSTDIR/merged) with
+# systemd-nspawn in network namespace NETNS; records nspawn.id and leader.id (PID 1 inside)
+# in HOSTDIR. Used for the first boot (host_up.sh) and for a reboot (host_reboot.sh).
+nrq_nspawn_boot() {
+    local name=$1 h=$2 ns=$3 nspawn_pid leader=""
+    # --register=no: no systemd-machined here. --keep-unit only where PID 1 is not systemd
+    # (CI machines): otherwise nspawn asks systemd for a scope over D-Bus.
+    # CAP_NET_ADMIN is not granted by default with --network-namespace-path; its scope is
+    # the host's own network namespace. No journal links, resolv.conf or timezone copies.
+    local -a keep_unit=(--keep-unit)
+    [ -d /run/systemd/system ] && keep_unit=()
+    setsid systemd-nspawn --quiet --boot --directory="$h/merged" --machine="$ns" \
+        --register=no "${keep_unit[@]}" --capability=CAP_NET_ADMIN \
+        --network-namespace-path="/run/netns/$ns" --console=read-only \
+        --link-journal=no --resolv-conf=off --timezone=off \
+        >>"$h/console.log" 2>&1 </dev/null 9>&- &
+    nspawn_pid=$!
+    nrq_proc_id "$nspawn_pid" >"$h/nspawn.id" || nrq_die "systemd-nspawn for $name exited at once: $(tail -5 "$h/console.log")"
+    for _ in $(seq 1 300); do
+        leader="$(pgrep -P "$nspawn_pid" -x systemd || true)"
+        [ -n "$leader" ] && break
+        nrq_proc_alive "$(cat "$h/nspawn.id")" || nrq_die "systemd-nspawn for $name died: $(tail -20 "$h/console.log")"
+        sleep 0.05
+    done
+    [ -n "$leader" ] || nrq_die "no systemd inside $name"
+    nrq_proc_id "$leader" >"$h/leader.id"
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint
+from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _ownership
 
 
 class FakeRunner(object):
@@ -32,7 +32,7 @@ def test_nftables_follows_the_listing_and_tells_an_absent_table_from_an_unreadab
     two = _fingerprint.nftables(FakeRunner({("inet", "netreq"): (0, "table inet netreq { x }\n", "")}), "inet", "netreq")
     absent = _fingerprint.nftables(FakeRunner({}), "inet", "netreq")
     assert len({one, two, absent}) == 3
-    assert absent == _fingerprint.digest("absent")
+    assert absent == _fingerprint.digest("absent", None)
     denied = FakeRunner({("inet", "netreq"): (1, "", "Error: Operation not permitted\n")})
     assert _fingerprint.nftables(denied, "inet", "netreq") is None
     assert _fingerprint.nftables(FakeRunner({}, nft=False), "inet", "netreq") is None
@@ -70,5 +70,16 @@ def test_firewalld_follows_owned_files_zone_names_and_its_table_but_not_foreign_
 def test_read_dispatches_on_the_backend_and_knows_no_other():
     runner = FakeRunner({("inet", "edge"): (0, "table inet edge {}\n", "")})
     assert _fingerprint.read("nftables", runner, {"family": "inet", "table": "edge"}) == \
-        _fingerprint.digest("table inet edge {}\n")
+        _fingerprint.digest("table inet edge {}\n", None)
     assert _fingerprint.read("windows", runner, {}) is None
+
+
+def test_nftables_follows_the_boot_record_too(monkeypatch, tmp_path):
+    """A lost or changed boot record must miss the memo, so the next run writes it again."""
+    monkeypatch.setitem(_ownership.NFT_PERSIST_PATHS, "dir", str(tmp_path))
+    runner = FakeRunner({("inet", "netreq"): (0, "table inet netreq {}\n", "")})
+    without = _fingerprint.nftables(runner, "inet", "netreq")
+    (tmp_path / "inet-netreq.json").write_text('{"table": "inet netreq"}\n')
+    with_record = _fingerprint.nftables(runner, "inet", "netreq")
+    (tmp_path / "inet-netreq.json").write_text('{"table": "inet netreq", "timers": []}\n')
+    assert len({without, with_record, _fingerprint.nftables(runner, "inet", "netreq")}) == 3
