@@ -276,6 +276,8 @@ temporary:
       sample: netreq-expire-nftables-3f2a9c0d4b1e.timer
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
@@ -283,6 +285,9 @@ from ansible_collections.netreq.firewall.plugins.module_utils._host_args import 
     ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, unpack_renderings)
 from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, memo_for, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
+from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect
+from ansible_collections.netreq.firewall.plugins.module_utils._nft_persist import UNIT as NFT_RESTORE_UNIT
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
 
 # the options host_ruleset_info shares, and the host lock and journal of an apply
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
@@ -321,7 +326,15 @@ def main():
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
     def after(result):
-        return sync[0].finish(result)
+        added = sync[0].finish(result)
+        if (result.get("changed") and extra["detected"] and extra["backend"] == "nftables"
+                and os.path.exists(_host_detect.UFW_CONF)):
+            # the host's admin may think of it as a ufw host: say where the rules went, when they land
+            module.warn("ufw is installed but not enabled here, so the rules went to plain nftables (table %s, loaded "
+                        "again at boot by %s): ufw status does not show them. Set backend=ufw (the role's "
+                        "host_firewall_backend) to have ufw carry them instead; ufw is then enabled with them."
+                        % (NFT_TABLE_SPEC, NFT_RESTORE_UNIT))
+        return added
 
     run_module(module, choose, extra, keys=("changed", "plan", "commands", "diff", "recovered", "confirm", "temporary", "boot_record"), after=after)
 
