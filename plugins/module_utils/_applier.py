@@ -63,6 +63,9 @@ class Applier(object):
     """validate -> read -> plan -> (backup -> apply -> read -> verify | rollback); see the module docstring."""
 
     backend = None  # the backend's name, in results and messages
+    # whether the backend's own service loads its temporary rules again at boot, so that
+    # _expiry keeps their timers for the expiry unit (nftables' boot record does it itself)
+    expiry_at_boot = False
 
     def __init__(self, module, params=None, runner=None):
         self.module = module

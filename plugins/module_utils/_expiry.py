@@ -17,16 +17,32 @@ ran (a host without systemd, or one that was off at the time).
 
 The command gets the rule's data as positional arguments of a fixed ``sh``
 script, never pasted into it.
+
+Transient timers do not survive a reboot, while ufw and firewalld load their
+saved rules, temporary ones included, at every boot. So for the appliers
+whose ``expiry_at_boot`` is true, ``arm`` also keeps a record of the timers
+(``expiry-<backend>.json`` in the state directory) and installs
+``netreq-expiry.service``: after ufw and firewalld have started, it removes
+the rules whose expiry passed while the host was down (the same command the
+timer would have run, under the same lock) and arms the other timers again.
+(nftables' boot record does both for its table as it loads it: ``_nft_persist``.)
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import json
+import os
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import HOST_APPLY_PATHS
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import OWNER
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
+from ansible_collections.netreq.firewall.plugins.module_utils._ownership import (
+    EXPIRY_BOOT_PATHS,
+    HOST_APPLY_PATHS,
+    OWNER,
+    expiry_record_path,
+)
 
 EXPIRES = re.compile(r"(?:^|\s)expires=(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)(?:\s|$)")
 
@@ -51,11 +67,17 @@ def arm(applier, entries, warnings):
     """
     runner = applier.runner
     listed = []
+    at_boot = getattr(applier, "expiry_at_boot", False) and not applier.module.check_mode and os.path.isdir(
+        EXPIRY_BOOT_PATHS["systemd"])
     if not entries:
+        if at_boot:
+            _save_boot_record(applier.backend, None)
         return listed
     systemd_run = runner.binary("systemd-run", required=False)
     systemctl = runner.binary("systemctl", required=False)
     flock = runner.binary("flock", required=False)
+    if at_boot and systemd_run and systemctl and flock:
+        _keep_for_boot(applier, entries, systemd_run, systemctl, flock)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     wanted = set(unit_name(applier.backend, label + "\0" + "\0".join(argv)) + ".timer" for label, _e, argv in entries)
     if systemctl and not applier.module.check_mode:
@@ -105,3 +127,91 @@ def _stop_stale(runner, systemctl, backend, wanted):
         unit = line.split()[0] if line.split() else ""
         if unit.endswith(".timer") and unit not in wanted:
             runner.change([systemctl, "stop", unit], "stopping the expiry timer %s, which no rule needs now" % unit)
+
+
+BOOT_UNIT_TEXT = """# netreq.firewall: written by its appliers; changes are overwritten by their next run.
+[Unit]
+Description=netreq.firewall: remove the temporary rules that expired while the host was down, arm the other timers
+After=ufw.service firewalld.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/python3 {script} {directory}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+# Run by the unit, outside Ansible: standard library only; every command is an argument list
+# the applier recorded, never text to parse.
+BOOT_SCRIPT = r'''#!/usr/bin/python3
+# netreq.firewall: after a boot, removes the temporary rules whose expiry passed while the host was
+# down and arms the expiry timers of the others again (see netreq-expiry.service).
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+
+
+def main(directory):
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    failed = 0
+    for path in sorted(glob.glob(os.path.join(directory, "expiry-*.json"))):
+        try:
+            with open(path) as stream:
+                rules = json.load(stream)["rules"]
+        except (OSError, ValueError, KeyError) as exc:
+            sys.stderr.write("%s: unreadable record: %s\n" % (path, exc))
+            failed = 1
+            continue
+        for rule in rules:
+            command = rule["remove"] if rule["expires"] <= now else rule["timer"]
+            if subprocess.run(command).returncode != 0:
+                sys.stderr.write("%s: %s failed for %s\n" % (path, command[0], rule["label"]))
+                failed = 1
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
+'''
+
+
+def _boot_files():
+    values = {"script": EXPIRY_BOOT_PATHS["script"], "directory": HOST_APPLY_PATHS["state_dir"]}
+    return ((EXPIRY_BOOT_PATHS["script"], BOOT_SCRIPT, 0o755), (EXPIRY_BOOT_PATHS["unit"], BOOT_UNIT_TEXT.format(**values), 0o644))
+
+
+def _save_boot_record(backend, text):
+    path = expiry_record_path(backend)
+    if text is None:
+        if os.path.lexists(path):
+            os.unlink(path)
+        return
+    current = read_bytes(path)
+    if current is None or current.decode("utf-8", "replace") != text:
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path), 0o700)
+        write_atomic(path, text)
+
+
+def _keep_for_boot(applier, entries, systemd_run, systemctl, flock):
+    """Record the timers of ``entries`` for the expiry unit, installing it the first time."""
+    rules = [{"label": label, "expires": expires,
+              "timer": timer_command(systemd_run, flock, applier.backend, label, expires, argv),
+              "remove": [flock, "-w", "120", HOST_APPLY_PATHS["lock"]] + list(argv)}
+             for label, expires, argv in entries]
+    _save_boot_record(applier.backend, json.dumps({"backend": applier.backend, "rules": rules}, sort_keys=True, indent=1) + "\n")
+    ready = all((read_bytes(path) or b"").decode("utf-8", "replace") == text for path, text, _mode in _boot_files())
+    if ready and os.path.lexists(EXPIRY_BOOT_PATHS["wants"]):
+        return
+    for path, text, mode in _boot_files():
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path), 0o755)
+        write_atomic(path, text)
+        os.chmod(path, mode)
+    applier.runner.change([systemctl, "daemon-reload"], "reloading systemd's units")
+    applier.runner.change([systemctl, "enable", os.path.basename(EXPIRY_BOOT_PATHS["unit"])],
+                          "enabling the unit that handles expiries after a reboot")

@@ -99,6 +99,8 @@ class FirewalldApplier(Applier):
     """Owned firewalld policies and ipsets as XML files under /etc/firewalld plus one reload."""
 
     backend = "firewalld"
+    # firewalld loads its saved rules, temporary ones included, at every boot: _expiry handles them then
+    expiry_at_boot = True
     root = ""  # prefix of every host path (the unit tests point it at a fake host)
 
     def __init__(self, module, params=None, runner=None):

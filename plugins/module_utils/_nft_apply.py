@@ -72,6 +72,7 @@ ARGUMENT_SPEC = dict(
         statements=dict(type="list", elements="str", default=[]),
     )),
     state=dict(type="str", choices=["present", "absent"], default="present"),
+    persist=dict(type="bool", default=True),
     canonicalize=dict(type="str", choices=["auto", "netns", "text"], default="auto"),
 )
 REQUIRED_IF = [("state", "present", ("ruleset",))]
@@ -171,9 +172,13 @@ class NftablesApplier(Applier):
                                % (desired.family, desired.name))
         if desired.rules:
             check_rules_match(desired.rules, desired.canonical)
-        if _nft_persist.available():
+        if self._persists():
             desired.record = self._record(desired)
         return desired
+
+    def _persists(self):
+        """Whether this run keeps the table's boot record: asked for, and a systemd to load it at boot."""
+        return self.params.get("persist", True) is not False and _nft_persist.available()
 
     def _record(self, desired):
         """The boot record of ``desired``: its transaction, and the commands that arm its expiry timers again."""
@@ -239,7 +244,7 @@ class NftablesApplier(Applier):
             live = _Live(self._listed[1], out)  # nft prints the live table exactly as the desired one
         else:
             live = _Live(canonical_table(out, family, name), out)
-        if _nft_persist.available():
+        if self._persists():
             live.persist_known = True
             live.persisted = _nft_persist.read(family, name)
             live.unit_ready = _nft_persist.unit_ready()

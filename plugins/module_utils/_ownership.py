@@ -80,6 +80,23 @@ def nft_record_path(family, name):
     return os.path.join(NFT_PERSIST_PATHS["dir"], "%s-%s.json" % (family, name))
 
 
+# Temporary rules of the backends that reload their own saved rules at boot (ufw, firewalld):
+# the record of their expiry timers, which transient systemd timers lose at a reboot, and the
+# unit that, after those firewalls start, removes the rules whose expiry passed while the host
+# was down and arms the other timers again (_expiry). A dict, so the unit tests can repoint it.
+EXPIRY_BOOT_PATHS = {
+    "unit": "/etc/systemd/system/" + OWNER + "-expiry.service",
+    "wants": "/etc/systemd/system/multi-user.target.wants/" + OWNER + "-expiry.service",
+    "script": "/usr/local/libexec/" + OWNER + "-expiry-boot",
+    "systemd": "/run/systemd/system",
+}
+
+
+def expiry_record_path(backend):
+    """The expiry timers of ``backend``'s temporary rules, read at boot by the expiry unit."""
+    return os.path.join(HOST_APPLY_PATHS["state_dir"], "expiry-%s.json" % backend)
+
+
 # fqdn_strategy=resolve on a Linux host: the state file the modules write (names -> sets),
 # the status file the refresher writes, and the systemd unit (service + timer) that runs it.
 # The host_firewall role installs the unit and the script under these names

@@ -187,6 +187,8 @@ class UfwApplier(Applier):
     """The ufw applier; construct it as ``UfwApplier(module)`` or ``UfwApplier(module, params=dict)``."""
 
     backend = "ufw"
+    # ufw loads its saved rules, temporary ones included, at every boot: _expiry handles them then
+    expiry_at_boot = True
 
     @classmethod
     def detect(cls, runner):

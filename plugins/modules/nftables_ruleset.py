@@ -76,6 +76,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  persist:
+    description:
+      - Keep the table across reboots (see RV(boot_record)); V(false) leaves that to you, and a record an earlier run
+        wrote stays as it is.
+      - Only where the host runs systemd, which loads the record at boot.
+    type: bool
+    default: true
   canonicalize:
     description:
       - How the desired listing is computed.

@@ -97,6 +97,14 @@ _NFT_ICMPV6 = {"nd-neighbor-solicit": "neighbour-solicitation", "nd-neighbor-adv
                "nd-router-solicit": "router-solicitation", "nd-router-advert": "router-advertisement",
                "packet-too-big": "packet-too-big"}
 _NFT_HOOKS = {"input": "ingress", "output": "egress"}
+# The DHCP client exchange of the host itself (RFC 2131: client UDP 68, server 67; RFC 8415:
+# client 546, server 547, servers answering from link-local addresses), in both directions.
+_NFT_DHCP = {
+    "meta nfproto ipv4 udp sport 68 udp dport 67 accept": ("ipv4", "dhcp-client"),
+    "meta nfproto ipv4 udp sport 67 udp dport 68 accept": ("ipv4", "dhcp-client"),
+    "meta nfproto ipv6 udp sport 546 udp dport 547 accept": ("ipv6", "dhcp-client"),
+    "ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept": ("ipv6", "dhcp-client"),
+}
 
 
 def _nft_baseline_line(line):
@@ -108,6 +116,9 @@ def _nft_baseline_line(line):
         return [("any", "loopback")]
     if body == "icmp type destination-unreachable icmp code frag-needed accept":
         return [("ipv4", "fragmentation-needed")]
+    dhcp = _NFT_DHCP.get(body)
+    if dhcp:
+        return [dhcp]
     match = re.fullmatch(r"icmpv6 type (\{ [^}]* \}|\S+) accept", body)
     assert match, "unknown baseline line: %s" % line
     return [("ipv6", _NFT_ICMPV6[name.strip()]) for name in match.group(1).strip("{} ").split(",")]
@@ -152,8 +163,8 @@ def firewalld(rendering):
         for item in policy["rich_rules"]:
             text = item["rule"]
             assert text.startswith("rule ") and text.endswith(" accept"), text
-            if _RICH_ICMP_TYPE.fullmatch(text):
-                continue  # an ICMP type: read by firewalld_enforcement
+            if _RICH_ICMP_TYPE.fullmatch(text) or _firewalld_dhcp(direction, text):
+                continue  # an ICMP type or the DHCP client: read by firewalld_enforcement
             addresses = ["any"]
             address = re.search(r'%s address="([^"]+)"' % side, text)
             ipset = re.search(r'%s ipset="([^"]+)"' % side, text)
@@ -174,6 +185,21 @@ def firewalld(rendering):
     return decoded.as_dict()
 
 
+def _firewalld_dhcp(direction, text):
+    """(family, "dhcp-client") for a rich rule that admits the host's DHCP client in ``direction``, else None.
+
+    One port element per rich rule: the server's port outbound, the client's
+    inbound (DHCPv6 answers only from link-local addresses).
+    """
+    allowed = {
+        "egress": {'rule family="ipv4" port port="67" protocol="udp" accept': "ipv4",
+                   'rule family="ipv6" port port="547" protocol="udp" accept': "ipv6"},
+        "ingress": {'rule family="ipv4" port port="68" protocol="udp" accept': "ipv4",
+                    'rule family="ipv6" source address="fe80::/10" port port="546" protocol="udp" accept': "ipv6"},
+    }[direction]
+    return (allowed[text], "dhcp-client") if text in allowed else None
+
+
 def firewalld_enforcement(rendering):
     """Per direction: DROP, or "host" (CONTINUE: the zones decide), and the ICMP types the policy accepts."""
     result = {}
@@ -184,15 +210,31 @@ def firewalld_enforcement(rendering):
             match = _RICH_ICMP_TYPE.fullmatch(item["rule"])
             if match:
                 baseline.add((match.group(1), match.group(2)))
+            dhcp = _firewalld_dhcp(direction, item["rule"])
+            if dhcp:
+                baseline.add(dhcp)
         result[direction] = {"policy": {"DROP": "drop", "CONTINUE": "host"}[policy["target"]], "baseline": sorted(baseline)}
     return result
 
 
 # --- ufw --------------------------------------------------------------------------------
+# ufw rules of the host's own DHCP client (outbound; ufw's before.rules accept the answers).
+_UFW_DHCP = {("any", "68", "0.0.0.0/0", "67"): "ipv4", ("any", "546", "::/0", "547"): "ipv6"}
+
+
+def _ufw_dhcp(params):
+    key = (params.get("from_ip"), params.get("from_port"), params.get("to_ip"), params.get("to_port"))
+    if params["direction"] == "out" and params["proto"] == "udp" and key in _UFW_DHCP:
+        return (_UFW_DHCP[key], "dhcp-client")
+    return None
+
+
 def ufw(rendering):
     decoded = Decoded()
     for rule in rendering["rules"]:
         params = rule["params"]
+        if _ufw_dhcp(params):
+            continue  # read by ufw_enforcement
         assert params["rule"] == "allow"
         direction = {"in": "ingress", "out": "egress"}[params["direction"]]
         remote = params["from_ip"] if direction == "ingress" else params["to_ip"]
@@ -207,10 +249,14 @@ def ufw(rendering):
 
 
 def ufw_enforcement(rendering):
-    """Per direction: ufw's default policy (deny, or null: the host's) and no baseline of its own."""
+    """Per direction: ufw's default policy (deny, or null: the host's) and the DHCP client rules, ufw's only baseline."""
     defaults = rendering["default_policies"]
-    return {direction: {"policy": {"deny": "drop", None: "host"}[defaults[key]], "baseline": []}
-            for direction, key in (("ingress", "incoming"), ("egress", "outgoing"))}
+    result = {}
+    for direction, key, word in (("ingress", "incoming", "in"), ("egress", "outgoing", "out")):
+        baseline = {_ufw_dhcp(rule["params"]) for rule in rendering["rules"] if rule["params"]["direction"] == word}
+        result[direction] = {"policy": {"deny": "drop", None: "host"}[defaults[key]],
+                             "baseline": sorted(item for item in baseline if item)}
+    return result
 
 
 # --- windows ----------------------------------------------------------------------------

@@ -39,6 +39,9 @@ SEED_ROWS = {
 # fragmentation needed): written from the RFCs, not from the renderers.
 IP_BASELINE = [("ipv4", "fragmentation-needed"), ("ipv6", "neighbour-advertisement"), ("ipv6", "neighbour-solicitation"),
                ("ipv6", "packet-too-big"), ("ipv6", "router-advertisement"), ("ipv6", "router-solicitation")]
+# The host's own DHCP and DHCPv6 client (RFC 2131, RFC 8415): its address must survive an
+# allowlist in either direction.
+DHCP_BASELINE = [("ipv4", "dhcp-client"), ("ipv6", "dhcp-client")]
 # nftables owns its whole chain, so it also keeps replies and loopback itself;
 # firewalld and ufw do that in their own chains before the collection's rules.
 NFT_STATE_BASELINE = [("any", "established"), ("any", "loopback")]
@@ -75,21 +78,24 @@ def test_golden_file_allows_exactly_the_vendor_rows(case, backend):
 def expected_enforcement(case, backend):
     """Hand-written: what each host backend keeps under an allowlist, and what it leaves to the host otherwise.
 
-    ufw renders no baseline: its own before.rules/before6.rules (shipped with
-    ufw) accept neighbour and router discovery and the ICMP errors in both
-    directions; the Molecule scenarios prove that with real IPv6 packets.
+    ufw renders no baseline but the DHCP client's requests: its own
+    before.rules/before6.rules (shipped with ufw) accept neighbour and router
+    discovery and the ICMP errors in both directions, and the DHCP answers
+    inbound; the Molecule scenarios prove that with real IPv6 packets.
     """
     host_options = cases.CASES[case].get("host_options", {})
     result = {}
     for direction in ("ingress", "egress"):
         allowlist = host_options.get(direction + "_policy") == "allowlist"
         if backend == "nftables":
-            result[direction] = {"policy": "drop", "baseline": sorted(NFT_STATE_BASELINE + IP_BASELINE)} if allowlist \
-                else {"policy": "accept", "baseline": []}
+            result[direction] = {"policy": "drop", "baseline": sorted(NFT_STATE_BASELINE + IP_BASELINE + DHCP_BASELINE)} \
+                if allowlist else {"policy": "accept", "baseline": []}
         elif backend == "firewalld":
-            result[direction] = {"policy": "drop", "baseline": IP_BASELINE} if allowlist else {"policy": "host", "baseline": []}
+            result[direction] = {"policy": "drop", "baseline": sorted(IP_BASELINE + DHCP_BASELINE)} if allowlist \
+                else {"policy": "host", "baseline": []}
         else:
-            result[direction] = {"policy": "drop" if allowlist else "host", "baseline": []}
+            result[direction] = {"policy": "drop" if allowlist else "host",
+                                 "baseline": DHCP_BASELINE if allowlist and direction == "egress" else []}
     return result
 
 

@@ -78,6 +78,7 @@ class Namespace(object):
         return "table inet netreq" in self.tables()
 
     def module(self, check=False, diff=True, **args):
+        args.setdefault("persist", False)  # this machine is not a test host: no boot record, no unit
         args = dict(args, _ansible_check_mode=check, _ansible_diff=diff,
                     _ansible_remote_tmp=str(self.tmp_path), _ansible_tmpdir=str(self.tmp_path))
         path = self.tmp_path / ("args-%d.json" % next(_COUNTER))
@@ -235,6 +236,7 @@ PLAYBOOK = """
         table: "{{ rendered.table }}"
         ruleset: "{{ rendered.ruleset }}"
         rules: "{{ rendered.rules }}"
+        persist: false  # this machine is not a test host: no boot record, no unit
       register: applied
 
 """
@@ -256,8 +258,9 @@ def test_through_ansible_playbook(netns):
     (stats1, first), (stats2, second), (stats3, checked) = runs
     assert first["changed"] is True and stats1["changed"] == 1
     assert first["plan"]["action"] == "create"
-    assert first["rules_count"] == 9 + 5  # 9 PDR rules; the egress allowlist baseline: established, loopback,
-    # IPv6 neighbour discovery, IPv6 packet too big, IPv4 fragmentation needed
+    assert first["rules_count"] == 9 + 7  # 9 PDR rules; the egress allowlist baseline: established, loopback,
+    # IPv6 neighbour discovery, IPv6 packet too big, IPv4 fragmentation needed, the DHCP and DHCPv6 client
+    assert first["boot_record"] is None
     assert second["changed"] is False and stats2["changed"] == 0
     assert checked["changed"] is False and checked["diff"]["before"] == checked["diff"]["after"]
     assert "policy drop;" in netns.nft("list", "chain", "inet", "netreq", "output")

@@ -55,7 +55,11 @@ Contract for the applier:
   DF on TCP and the black hole is the same. firewalld accepts related ICMP
   errors before any policy, so these rules matter for errors conntrack does
   not relate to a flow it tracks. Both policies hold the same list so the
-  baseline is one list (nftables renders the same one). Not included: MLD,
+  baseline is one list (nftables renders the same one). The host's own
+  DHCP and DHCPv6 client too (see the nftables renderer for why): outbound
+  to UDP 67 (IPv4) and 547 (IPv6), inbound to UDP 68 and, from link-local
+  addresses, 546. A rich rule holds one port element, so only the server's
+  port is matched outbound and the client's inbound. Not included: MLD,
   which firewalld has no ICMP type name for. With the option ``management``
   (``{port, sources}``), the egress policy with target DROP also accepts TCP
   from that port to those sources (tag ``netreq:baseline:management-replies``),
@@ -216,10 +220,22 @@ def _rich_rules(rule, planned, address_kw, ipset_names):
     return [_rich(family, address, element) for version, family, address in targets for element in elements[version]]
 
 
-def _baseline():
+# The host's own DHCP and DHCPv6 client, per direction: (what, rich rule). A rich rule holds one
+# port element, so firewalld matches the server's port outbound and the client's port inbound
+# (nftables matches both ports); DHCPv6 answers come from link-local addresses (RFC 8415 7.1).
+_DHCP_CLIENT = {
+    "ingress": (("dhcpv4-client", 'rule family="ipv4" port port="68" protocol="udp" accept'),
+                ("dhcpv6-client", 'rule family="ipv6" source address="fe80::/10" port port="546" protocol="udp" accept')),
+    "egress": (("dhcpv4-client", 'rule family="ipv4" port port="67" protocol="udp" accept'),
+               ("dhcpv6-client", 'rule family="ipv6" port port="547" protocol="udp" accept')),
+}
+
+
+def _baseline(direction):
     """The baseline rich rules of a policy with target DROP (canonical ``--info-policy`` form)."""
-    return [{"id": BASELINE, "tag": _ownership.tag(BASELINE, what), "rule": 'rule family="%s" icmp-type name="%s" accept' % (family, name)}
+    icmp = [{"id": BASELINE, "tag": _ownership.tag(BASELINE, what), "rule": 'rule family="%s" icmp-type name="%s" accept' % (family, name)}
             for what, family, names in _BASELINE for name in names]
+    return icmp + [{"id": BASELINE, "tag": _ownership.tag(BASELINE, what), "rule": rule} for what, rule in _DHCP_CLIENT[direction]]
 
 
 def _management_replies(management):
@@ -262,7 +278,7 @@ def render(rules, **options):
             "rich_rules": [],
         }
         if policies[direction]["target"] == "DROP":
-            policies[direction]["rich_rules"].extend(_baseline())
+            policies[direction]["rich_rules"].extend(_baseline(direction))
             if direction == "egress":
                 policies[direction]["rich_rules"].extend(_management_replies(opts["management"]))
         address_kws[direction] = address_kw

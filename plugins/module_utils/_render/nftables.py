@@ -62,10 +62,18 @@ Contract for the applier:
   explicit lines keep path-MTU discovery working when it does not (a flow
   older than the table, a flushed or full conntrack table). Both chains
   accept the same list so the baseline is one list; a host only sends RA
-  and the two errors when it routes. Not included: MLD (multicast listener
-  reports), which only matters behind MLD-snooping switches and which
-  firewalld has no ICMP type name for (the firewalld renderer mirrors this
-  baseline).
+  and the two errors when it routes. The host's own DHCP and DHCPv6 client
+  too, by ports in both directions (output: UDP 68 -> 67 over IPv4, UDP
+  546 -> 547 over IPv6; input: the answers, DHCPv6 ones from link-local
+  addresses only): cloud images get their addresses by DHCP, and an
+  allowlist that drops a renewal takes the address away at lease end
+  (DHCPv6 renewals go by UDP sockets through the filter; a DHCPv4 client
+  falls back to raw broadcasts that bypass it, so IPv4 would hide the loss).
+  Not included: MLD (multicast listener reports), which only matters
+  behind MLD-snooping switches, which firewalld has no ICMP type name for,
+  and which a DHCPv6 client does not need (it joins no group: servers
+  answer its link-local unicast address). The firewalld renderer mirrors
+  this baseline.
 * The management connection (option ``management``: ``{port, sources}``,
   which the host_firewall role sets when Ansible reaches the host over SSH):
   under an egress allowlist the output chain also accepts TCP from that
@@ -215,15 +223,27 @@ def _statements(rule, planned, selector, comment):
     return [" ".join(match + [verdict]) for match in matches]
 
 
-def _baseline(interface):
+# The host's own DHCP and DHCPv6 client, per chain: (IPv4 match, IPv6 match). Client to server
+# (RFC 2131: UDP 68 -> 67; RFC 8415: UDP 546 -> 547, to ff02::1:2 or a server) and back; a
+# DHCPv6 server or relay answers from its link-local address (RFC 8415 section 7.1).
+_DHCP_CLIENT = {
+    "input": ("meta nfproto ipv4 udp sport 67 udp dport 68", "ip6 saddr fe80::/10 udp sport 547 udp dport 546"),
+    "output": ("meta nfproto ipv4 udp sport 68 udp dport 67", "meta nfproto ipv6 udp sport 546 udp dport 547"),
+}
+
+
+def _baseline(chain, interface):
     """What every allowlist chain accepts before the rules; see the module docstring for why."""
     tag = _ownership.TAG_PREFIX + "baseline" + _ownership.TAG_SEPARATOR
+    dhcpv4, dhcpv6 = _DHCP_CLIENT[chain]
     return [
         'ct state established,related accept comment "%sestablished"' % tag,
         '%s "lo" accept comment "%sloopback"' % (interface, tag),
         'icmpv6 type { %s } accept comment "%sipv6-neighbour-discovery"' % (_ND_TYPES, tag),
         'icmpv6 type packet-too-big accept comment "%sipv6-path-mtu"' % tag,
         'icmp type destination-unreachable icmp code frag-needed accept comment "%sipv4-path-mtu"' % tag,
+        '%s accept comment "%sdhcpv4-client"' % (dhcpv4, tag),
+        '%s accept comment "%sdhcpv6-client"' % (dhcpv6, tag),
     ]
 
 
@@ -252,7 +272,7 @@ def _ruleset(table, chains, sets, rules, management):
         policy = chain["policy"]
         lines.append("\t\ttype filter hook %s priority filter; policy %s;" % (chain["hook"], policy))
         if policy == "drop":
-            lines.extend("\t\t" + line for line in _baseline(chain["interface"]))
+            lines.extend("\t\t" + line for line in _baseline(chain["name"], chain["interface"]))
             if chain["direction"] == "egress":
                 lines.extend("\t\t" + line for line in _management_replies(management))
         for entry in rules:

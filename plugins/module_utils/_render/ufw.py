@@ -55,6 +55,12 @@ Decisions:
   under an egress allowlist the rules start with ``allow out proto tcp from
   any port <port> to <source>`` (comment ``netreq:baseline:management-replies``),
   the stateless admission of its replies that ``_base.Management`` explains.
+* The host's own DHCP and DHCPv6 client: under an egress allowlist the rules
+  start with ``allow out proto udp from any port 68 to 0.0.0.0/0 port 67``
+  and the same to ``::/0`` for 546 -> 547 (comments
+  ``netreq:baseline:dhcpv4-client``/``dhcpv6-client``); ufw's before.rules
+  and before6.rules already accept the answers (DHCPv6 from link-local
+  addresses), so an ingress allowlist adds nothing for them.
 * No other allowlist baseline is rendered (unlike nftables and firewalld): ufw's
   default policies apply after its own ``before.rules``/``before6.rules``
   (as shipped with ufw 0.36), which already accept, in both directions,
@@ -153,6 +159,25 @@ def _ufw_rule(rule, remote, port, comment):
     return {"id": rule["id"], "comment": comment, "args": args, "params": params}
 
 
+# The host's own DHCP and DHCPv6 client, outbound (ufw's before.rules and before6.rules accept
+# the answers, DHCPv6 ones from link-local addresses): client port to server port, per family.
+_DHCP_CLIENT = (("dhcpv4-client", "0.0.0.0/0", "68", "67"), ("dhcpv6-client", "::/0", "546", "547"))
+
+
+def _dhcp_client():
+    """ufw rules letting the host's DHCP and DHCPv6 client out under an egress allowlist."""
+    rules = []
+    for what, everywhere, client, server in _DHCP_CLIENT:
+        comment = _ownership.tag("baseline", what)
+        # ufw's own form: the family is told by the destination, the source is "any"
+        args = ["allow", "out", "proto", "udp", "from", "any", "port", client, "to", everywhere, "port", server,
+                "comment", comment]
+        params = {"rule": "allow", "direction": "out", "proto": "udp", "from_ip": "any", "from_port": client,
+                  "to_ip": everywhere, "to_port": server, "comment": comment}
+        rules.append({"id": "baseline", "comment": comment, "args": args, "params": params})
+    return rules
+
+
 def _management_replies(management):
     """ufw rules admitting the management connection's replies statelessly (see ``_base.Management``).
 
@@ -178,7 +203,7 @@ def render(rules, **options):
     """Render ``rules`` as ufw rules; see the module docstring."""
     opts = _options(options)
     ctx = RenderContext(BACKEND, CAPABILITIES, fqdn_strategy=opts["fqdn_strategy"], wildcard_fallback=opts["wildcard_fallback"])
-    result = _management_replies(opts["management"]) if opts["egress_policy"] == "allowlist" else []
+    result = _dhcp_client() + _management_replies(opts["management"]) if opts["egress_policy"] == "allowlist" else []
     for rule in rules:
         planned = ctx.plan_remote(rule)
         if planned.empty:

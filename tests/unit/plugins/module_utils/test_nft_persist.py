@@ -76,8 +76,8 @@ def boot(tmp_path):
 
 
 def test_the_loader_leaves_out_what_expired_and_arms_the_other_timers(boot):
-    record = _nft_persist.record_text("inet", "netreq", TRANSACTION, [timer("gone", PAST, boot.armed),
-                                                                       timer("kept", FUTURE, boot.armed)])
+    timers = [timer("gone", PAST, boot.armed), timer("kept", FUTURE, boot.armed)]
+    record = _nft_persist.record_text("inet", "netreq", TRANSACTION, timers)
     proc, loaded, armed = boot({"inet-netreq.json": record})
     assert proc.returncode == 0, proc.stderr
     assert "tcp dport 8443" not in loaded

@@ -16,12 +16,13 @@ from ansible_collections.netreq.firewall.plugins.module_utils import _ownership 
 
 
 @pytest.fixture(autouse=True)
-def _nft_boot_record_in_the_fake_host(monkeypatch, tmp_path):
-    """The nftables applier's boot record and unit under the test's own directory, never this machine's.
+def _boot_files_in_the_fake_host(monkeypatch, tmp_path):
+    """The boot records and units of the appliers under the test's own directory, never this machine's.
 
     No systemd runtime directory there: the recorded cases apply without a boot
     record unless a test creates it (``tests/unit/plugins/module_utils/test_nft_persist.py``).
     """
     root = tmp_path / "nft-persist"
-    for name, path in list(_ownership.NFT_PERSIST_PATHS.items()):
-        monkeypatch.setitem(_ownership.NFT_PERSIST_PATHS, name, str(root) + path)
+    for paths in (_ownership.NFT_PERSIST_PATHS, _ownership.EXPIRY_BOOT_PATHS):
+        for name, path in list(paths.items()):
+            monkeypatch.setitem(paths, name, str(root) + path)

@@ -184,6 +184,14 @@ BASELINE_RULES = [
     ('rule family="ipv6" icmp-type name="packet-too-big" accept', "netreq:baseline:ipv6-path-mtu"),
     ('rule family="ipv4" icmp-type name="fragmentation-needed" accept', "netreq:baseline:ipv4-path-mtu"),
 ]
+# the host's own DHCP client (RFC 2131, RFC 8415): the server's port outbound, the client's inbound
+DHCP_RULES = {
+    "out": [('rule family="ipv4" port port="67" protocol="udp" accept', "netreq:baseline:dhcpv4-client"),
+            ('rule family="ipv6" port port="547" protocol="udp" accept', "netreq:baseline:dhcpv6-client")],
+    "in": [('rule family="ipv4" port port="68" protocol="udp" accept', "netreq:baseline:dhcpv4-client"),
+           ('rule family="ipv6" source address="fe80::/10" port port="546" protocol="udp" accept',
+            "netreq:baseline:dhcpv6-client")],
+}
 
 
 @pytest.mark.parametrize("options, dropping", [
@@ -201,7 +209,7 @@ def test_a_dropping_policy_keeps_what_ip_needs(options, dropping):
                               ("out", 'rule family="ipv6" destination address="2001:db8::53" port port="53" protocol="tcp" accept')):
         entries = policy(result, suffix)["rich_rules"]
         baseline = [(item["rule"], item["tag"]) for item in entries if item["id"] == "baseline"]
-        assert baseline == (BASELINE_RULES if suffix in dropping else [])
+        assert baseline == (BASELINE_RULES + DHCP_RULES[suffix] if suffix in dropping else [])
         assert entries[-1]["rule"] == user_rule
 
 

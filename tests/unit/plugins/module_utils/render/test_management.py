@@ -54,7 +54,7 @@ FOUND = {"nftables": (nftables, nft_lines), "ufw": (ufw, ufw_args), "firewalld":
 def test_nftables_output_chain_admits_replies_per_family_after_the_baseline():
     result = nftables.render(RULES, egress_policy="allowlist", management=MANAGEMENT)
     output = nft_chain(result, "output")
-    assert output[6:9] == [
+    assert output[8:11] == [
         'ip daddr 198.51.100.0/24 tcp sport 22 accept comment "netreq:baseline:management-replies"',
         'ip6 daddr 2001:db8::/32 tcp sport 22 accept comment "netreq:baseline:management-replies"',
         'ip daddr 8.8.8.8 tcp dport 443 counter accept comment "netreq:rackspace_pdr:appliance_out_https"',
@@ -62,9 +62,11 @@ def test_nftables_output_chain_admits_replies_per_family_after_the_baseline():
     assert not [line for line in nft_chain(result, "input") if TAG in line]
 
 
-def test_ufw_rules_start_with_the_replies():
+def test_ufw_rules_start_with_the_baseline_and_the_replies():
     result = ufw.render(RULES, egress_policy="allowlist", management=MANAGEMENT)
-    assert [entry["args"] for entry in result["rules"][:2]] == [
+    baseline = [entry for entry in result["rules"] if entry["id"] == "baseline"]
+    assert [entry["id"] for entry in result["rules"][:len(baseline)]] == ["baseline"] * len(baseline)  # before the rules
+    assert [entry["args"] for entry in baseline if entry["comment"] == TAG] == [
         ["allow", "out", "proto", "tcp", "from", "any", "port", "22", "to", "198.51.100.0/24", "comment", TAG],
         ["allow", "out", "proto", "tcp", "from", "any", "port", "22", "to", "2001:db8::/32", "comment", TAG],
     ]
@@ -80,7 +82,7 @@ def test_firewalld_out_policy_admits_replies_in_canonical_form():
         'rule family="ipv6" destination address="2001:db8::/32" source-port port="22" protocol="tcp" accept',
     ]
     out_policy = [policy for policy in result["policies"] if policy["name"] == "netreq-out"][0]
-    assert [entry["rule"] for entry in out_policy["rich_rules"]][6:8] == firewalld_rules(result)
+    assert [entry["rule"] for entry in out_policy["rich_rules"]][8:10] == firewalld_rules(result)
     for text in firewalld_rules(result):
         parsed = _firewalld_rich.parse(text)
         _firewalld_rich.check(parsed)

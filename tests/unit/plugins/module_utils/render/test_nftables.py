@@ -112,6 +112,8 @@ def test_allowlist_ruleset_text_and_chains():
         ' comment "netreq:baseline:ipv6-neighbour-discovery"\n'
         '\t\ticmpv6 type packet-too-big accept comment "netreq:baseline:ipv6-path-mtu"\n'
         '\t\ticmp type destination-unreachable icmp code frag-needed accept comment "netreq:baseline:ipv4-path-mtu"\n'
+        '\t\tmeta nfproto ipv4 udp sport 68 udp dport 67 accept comment "netreq:baseline:dhcpv4-client"\n'
+        '\t\tmeta nfproto ipv6 udp sport 546 udp dport 547 accept comment "netreq:baseline:dhcpv6-client"\n'
         '\t\tip daddr 192.0.2.5 tcp dport 443 counter accept comment "netreq:rackspace_pdr:appliance_out_https"\n'
         "\t}\n"
         "}\n"
@@ -138,6 +140,14 @@ def test_allowlist_keeps_what_ip_needs_in_either_direction(options, chain):
         'icmpv6 type packet-too-big accept comment "netreq:baseline:ipv6-path-mtu"',
         'icmp type destination-unreachable icmp code frag-needed accept comment "netreq:baseline:ipv4-path-mtu"',
     ]
+    # the host's own DHCP client, both ports matched (RFC 2131: 68/67, RFC 8415: 546/547), answers from link-local
+    assert [line.strip() for line in body[6:8]] == ([
+        'meta nfproto ipv4 udp sport 67 udp dport 68 accept comment "netreq:baseline:dhcpv4-client"',
+        'ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment "netreq:baseline:dhcpv6-client"',
+    ] if chain == "input" else [
+        'meta nfproto ipv4 udp sport 68 udp dport 67 accept comment "netreq:baseline:dhcpv4-client"',
+        'meta nfproto ipv6 udp sport 546 udp dport 547 accept comment "netreq:baseline:dhcpv6-client"',
+    ])
     other = "output" if chain == "input" else "input"
     assert "baseline" not in text.split("\tchain %s {\n" % other)[1].split("\t}\n")[0]
 
