@@ -154,7 +154,11 @@ def in_force(text, now=None):
     A run compares records this way, so a record whose temporary rules expired
     (the next run leaves them out of the rule set) is not rewritten for that
     alone: what it would load at boot is the same. The loader filters with
-    the same expression (``RESTORE_SCRIPT``).
+    the same expression (``RESTORE_SCRIPT``). The ``add element`` lines (the
+    last good addresses of the resolve sets, with timeouts counted from the
+    run) are left out of the comparison as the table comparison leaves set
+    elements out: the refresher keeps the sets, and a record is not rewritten
+    for every refresh.
     """
     if text is None:
         return None
@@ -162,7 +166,8 @@ def in_force(text, now=None):
     try:
         record = json.loads(text)
         record["transaction"] = "".join(line for line in record["transaction"].splitlines(True)
-                                        if not any(found <= now for found in EXPIRED_LINE.findall(line)))
+                                        if not line.startswith("add element ")
+                                        and not any(found <= now for found in EXPIRED_LINE.findall(line)))
         record["timers"] = [timer for timer in record.get("timers") or [] if timer["expires"] > now]
     except (ValueError, KeyError, TypeError, AttributeError):
         return text  # not a record this version wrote: compared as it is, so it is written again

@@ -131,3 +131,11 @@ def test_the_unit_loads_before_the_network_and_after_debians_flush(monkeypatch, 
     assert not _nft_persist.unit_ready()
     record = json.loads(_nft_persist.record_text("inet", "netreq", "x", []))
     assert record == {"table": "inet netreq", "transaction": "x", "timers": []}
+
+
+def test_a_run_does_not_rewrite_the_record_for_the_resolved_addresses_alone():
+    """Their timeouts count from each run; the refresher keeps the sets, as the table comparison knows."""
+    first = _nft_persist.record_text("inet", "netreq", TRANSACTION + "add element inet netreq s_v4 { 198.51.100.7 timeout 600s }\n", [])
+    later = _nft_persist.record_text("inet", "netreq", TRANSACTION + "add element inet netreq s_v4 { 198.51.100.8 timeout 598s }\n", [])
+    assert _nft_persist.in_force(first) == _nft_persist.in_force(later)
+    assert _nft_persist.in_force(first) != _nft_persist.in_force(_nft_persist.record_text("inet", "netreq", "table inet netreq\n", []))
