@@ -142,8 +142,16 @@ def _base_params(rule, name, protocol, remoteip, profiles):
     return params
 
 
+# Every character PowerShell takes for a single quote: the ASCII one and the typographic ones
+# U+2018 to U+201B (about_Quoting_Rules: "PowerShell treats smart quotation marks ... as normal
+# quotation marks for strings"). Escaping only ``'`` would let a description copied from a vendor
+# page (a possessive written with U+2019) end the string, and a crafted one run code while the script builds the rule.
+PS_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
 def _ps_quote(value):
-    return "'%s'" % str(value).replace("'", "''")
+    """``value`` as a verbatim (single-quoted) PowerShell string: every quote character written twice."""
+    return "'%s'" % "".join(char * 2 if char in PS_SINGLE_QUOTES else char for char in str(value))
 
 
 def _ps_list(values):
