@@ -199,6 +199,22 @@ def proxy_result(rendering):
     return {"allowlist": allowlist, "squid": snippet["config"], "skipped": snippet["skipped"]}
 
 
+def answer_bound(args, task_timeout):
+    """Seconds to wait for the host's answer (0: unbounded).
+
+    A task-level ``timeout`` is Ansible's own bound, on the same alarm. With a
+    confirm timeout, at most half of it: the confirmation of every host of a
+    play waits for the slowest answer, and must reach each host before its own
+    restore timer runs out.
+    """
+    if task_timeout:
+        return 0
+    bound, confirm = args.get("answer_timeout") or 0, args.get("confirm_timeout") or 0
+    if bound > 0 and confirm > 0:
+        return min(bound, max(confirm // 2, 1))
+    return bound
+
+
 def cut_off_message(module, args, what):
     """What a task whose connection died during the apply says: what probably happened and what to do about it."""
     allowlists = [direction for direction in ("ingress", "egress") if args.get("%s_policy" % direction) == "allowlist"]
@@ -250,8 +266,7 @@ class ActionModule(ActionBase):
         module_args = {key: value for key, value in args.items() if value is not None}
         rendering = None
         try:
-            # a task-level timeout is Ansible's own bound, on the same alarm
-            with answer_within(0 if self._task.timeout else args["answer_timeout"]):
+            with answer_within(answer_bound(args, self._task.timeout)):
                 outcome = self._recall_noop(args, memos, task_vars)
                 from_memo = outcome is not None
                 if not from_memo:

@@ -99,6 +99,8 @@ options:
         connection cut while the rules change fails the task in bounded time with a message saying so, instead of
         leaving the run waiting on TCP retransmissions. The control connection is then reset, so the next task
         opens a new one.
+      - With a C(confirm_timeout), at most half of it, because the confirmation of every host of a play waits for
+        the slowest answer and must reach each host before its restore timer runs out.
       - V(0) waits as long as the connection does. A task-level C(timeout) takes precedence.
     type: int
     default: 120

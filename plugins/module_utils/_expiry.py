@@ -36,7 +36,7 @@ import json
 import os
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import files_hold, install_files, replace_or_remove
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import (
     EXPIRY_BOOT_PATHS,
     HOST_APPLY_PATHS,
@@ -67,11 +67,10 @@ def arm(applier, entries, warnings):
     """
     runner = applier.runner
     listed = []
-    at_boot = getattr(applier, "expiry_at_boot", False) and not applier.module.check_mode and os.path.isdir(
-        EXPIRY_BOOT_PATHS["systemd"])
+    at_boot = applier.expiry_at_boot and not applier.module.check_mode and os.path.isdir(EXPIRY_BOOT_PATHS["systemd"])
     if not entries:
         if at_boot:
-            _save_boot_record(applier.backend, None)
+            replace_or_remove(expiry_record_path(applier.backend), None)
         return listed
     systemd_run = runner.binary("systemd-run", required=False)
     systemctl = runner.binary("systemctl", required=False)
@@ -184,34 +183,17 @@ def _boot_files():
     return ((EXPIRY_BOOT_PATHS["script"], BOOT_SCRIPT, 0o755), (EXPIRY_BOOT_PATHS["unit"], BOOT_UNIT_TEXT.format(**values), 0o644))
 
 
-def _save_boot_record(backend, text):
-    path = expiry_record_path(backend)
-    if text is None:
-        if os.path.lexists(path):
-            os.unlink(path)
-        return
-    current = read_bytes(path)
-    if current is None or current.decode("utf-8", "replace") != text:
-        if not os.path.isdir(os.path.dirname(path)):
-            os.makedirs(os.path.dirname(path), 0o700)
-        write_atomic(path, text)
-
-
 def _keep_for_boot(applier, entries, systemd_run, systemctl, flock):
     """Record the timers of ``entries`` for the expiry unit, installing it the first time."""
     rules = [{"label": label, "expires": expires,
               "timer": timer_command(systemd_run, flock, applier.backend, label, expires, argv),
               "remove": [flock, "-w", "120", HOST_APPLY_PATHS["lock"]] + list(argv)}
              for label, expires, argv in entries]
-    _save_boot_record(applier.backend, json.dumps({"backend": applier.backend, "rules": rules}, sort_keys=True, indent=1) + "\n")
-    ready = all((read_bytes(path) or b"").decode("utf-8", "replace") == text for path, text, _mode in _boot_files())
-    if ready and os.path.lexists(EXPIRY_BOOT_PATHS["wants"]):
+    replace_or_remove(expiry_record_path(applier.backend),
+                      json.dumps({"backend": applier.backend, "rules": rules}, sort_keys=True, indent=1) + "\n", 0o700)
+    if files_hold(_boot_files()) and os.path.lexists(EXPIRY_BOOT_PATHS["wants"]):
         return
-    for path, text, mode in _boot_files():
-        if not os.path.isdir(os.path.dirname(path)):
-            os.makedirs(os.path.dirname(path), 0o755)
-        write_atomic(path, text)
-        os.chmod(path, mode)
+    install_files(_boot_files())
     applier.runner.change([systemctl, "daemon-reload"], "reloading systemd's units")
     applier.runner.change([systemctl, "enable", os.path.basename(EXPIRY_BOOT_PATHS["unit"])],
                           "enabling the unit that handles expiries after a reboot")

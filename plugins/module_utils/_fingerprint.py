@@ -34,7 +34,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._host_detect impor
     FIREWALLD_SYSTEM_DIR,
     UFW_PATHS,
 )
-from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, read_text
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import nft_record_path
 
 # what nft says when the table (or its family) does not exist: an absent table is a state too
@@ -67,8 +67,7 @@ def nftables(runner, family, table):
     if not nft:
         return None
     rc, out, err = runner.run([nft, "-s", "list", "table", family, table])
-    record = read_bytes(nft_record_path(family, table))
-    record = None if record is None else record.decode("utf-8", "replace")
+    record = read_text(nft_record_path(family, table))
     if rc != 0:
         return digest("absent", record) if any(marker in err for marker in NFT_ABSENT_MARKERS) else None
     return digest(out, record)

@@ -61,6 +61,37 @@ def write_atomic(path, data):
         raise
 
 
+def read_text(path):
+    """The text of ``path``, or None when it does not exist."""
+    data = read_bytes(path)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def replace_or_remove(path, text, dir_mode=0o755):
+    """Write ``text`` to ``path`` (its directory made when missing) when it differs, or remove ``path`` for None."""
+    if text is None:
+        if os.path.lexists(path):
+            os.unlink(path)
+        return
+    if read_text(path) == text:
+        return
+    if not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path), dir_mode)
+    write_atomic(path, text)
+
+
+def files_hold(files):
+    """Whether every ``(path, text, mode)`` of ``files`` exists with exactly that text."""
+    return all(read_text(path) == text for path, text, _mode in files)
+
+
+def install_files(files):
+    """Write every ``(path, text, mode)`` of ``files`` (directories made when missing), then set its mode."""
+    for path, text, mode in files:
+        replace_or_remove(path, text)
+        os.chmod(path, mode)
+
+
 class FileBackup(object):
     """The bytes of the files an apply may write, taken before the first change.
 

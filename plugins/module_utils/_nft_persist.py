@@ -53,7 +53,12 @@ import json
 import os
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._host_files import read_bytes, write_atomic
+from ansible_collections.netreq.firewall.plugins.module_utils._host_files import (
+    files_hold,
+    install_files,
+    read_text,
+    replace_or_remove,
+)
 from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_PERSIST_PATHS, OWNER, nft_record_path
 
 PATHS = NFT_PERSIST_PATHS
@@ -187,8 +192,7 @@ def record_text(family, name, transaction, timers):
 
 def read(family, name):
     """The saved record of the table as text, or None."""
-    data = read_bytes(nft_record_path(family, name))
-    return None if data is None else data.decode("utf-8", "replace")
+    return read_text(nft_record_path(family, name))
 
 
 def _files():
@@ -200,32 +204,17 @@ def _files():
 
 def unit_ready():
     """Whether the script, the unit, its drop-in and its enablement link are in place as this version writes them."""
-    for path, text, _mode in _files():
-        data = read_bytes(path)
-        if data is None or data.decode("utf-8", "replace") != text:
-            return False
-    return os.path.lexists(PATHS["wants"])
+    return files_hold(_files()) and os.path.lexists(PATHS["wants"])
 
 
 def save(family, name, text):
     """Write (``text``) or remove (None) the record of one table."""
-    path = nft_record_path(family, name)
-    if text is None:
-        if os.path.lexists(path):
-            os.unlink(path)
-        return
-    if not os.path.isdir(PATHS["dir"]):
-        os.makedirs(PATHS["dir"], 0o755)
-    write_atomic(path, text)
+    replace_or_remove(nft_record_path(family, name), text)
 
 
 def install_unit(runner):
     """Write the script, the unit and the drop-in, enable the unit and start it (which loads nothing: the table is there)."""
-    for path, text, mode in _files():
-        if not os.path.isdir(os.path.dirname(path)):
-            os.makedirs(os.path.dirname(path), 0o755)
-        write_atomic(path, text)
-        os.chmod(path, mode)
+    install_files(_files())
     systemctl = runner.binary("systemctl")
     runner.change([systemctl, "daemon-reload"], "reloading systemd's units")
     runner.change([systemctl, "enable", UNIT], "enabling %s" % UNIT)

@@ -164,18 +164,25 @@ def _ufw_rule(rule, remote, port, comment):
 _DHCP_CLIENT = (("dhcpv4-client", "0.0.0.0/0", "68", "67"), ("dhcpv6-client", "::/0", "546", "547"))
 
 
+def _baseline_out(what, proto, local_port, remote, remote_port=None):
+    """One outbound baseline rule, ``allow out proto P from any port L to R [port X]``, in ufw's own form.
+
+    The source is ``any``; the family, where it matters, is told by the
+    destination (``0.0.0.0/0`` or ``::/0``), as ufw writes it back.
+    """
+    comment = _ownership.tag("baseline", what)
+    args = ["allow", "out", "proto", proto, "from", "any", "port", local_port, "to", remote]
+    params = {"rule": "allow", "direction": "out", "proto": proto, "from_ip": "any", "from_port": local_port, "to_ip": remote}
+    if remote_port:
+        args += ["port", remote_port]
+        params["to_port"] = remote_port
+    params["comment"] = comment
+    return {"id": "baseline", "comment": comment, "args": args + ["comment", comment], "params": params}
+
+
 def _dhcp_client():
     """ufw rules letting the host's DHCP and DHCPv6 client out under an egress allowlist."""
-    rules = []
-    for what, everywhere, client, server in _DHCP_CLIENT:
-        comment = _ownership.tag("baseline", what)
-        # ufw's own form: the family is told by the destination, the source is "any"
-        args = ["allow", "out", "proto", "udp", "from", "any", "port", client, "to", everywhere, "port", server,
-                "comment", comment]
-        params = {"rule": "allow", "direction": "out", "proto": "udp", "from_ip": "any", "from_port": client,
-                  "to_ip": everywhere, "to_port": server, "comment": comment}
-        rules.append({"id": "baseline", "comment": comment, "args": args, "params": params})
-    return rules
+    return [_baseline_out(what, "udp", client, everywhere, server) for what, everywhere, client, server in _DHCP_CLIENT]
 
 
 def _management_replies(management):
@@ -188,15 +195,8 @@ def _management_replies(management):
     """
     if management is None:
         return []
-    comment = _ownership.tag("baseline", "management-replies")
     remotes = ["any"] if management.is_any else [format_network(net) for net in management.ipv4 + management.ipv6]
-    rules = []
-    for remote in remotes:
-        args = ["allow", "out", "proto", "tcp", "from", "any", "port", str(management.port), "to", remote, "comment", comment]
-        params = {"rule": "allow", "direction": "out", "proto": "tcp", "from_ip": "any", "from_port": str(management.port),
-                  "to_ip": remote, "comment": comment}
-        rules.append({"id": "baseline", "comment": comment, "args": args, "params": params})
-    return rules
+    return [_baseline_out("management-replies", "tcp", str(management.port), remote) for remote in remotes]
 
 
 def render(rules, **options):

@@ -357,3 +357,15 @@ def test_the_bound_is_lifted_after_a_timely_answer(monkeypatch):
     assert action.run(task_vars={})["compared"] == "memo"
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is previous
     time.sleep(1.2)  # an alarm left armed would raise here
+
+
+@pytest.mark.parametrize("answer, confirm, task_timeout, bound", [
+    (120, 0, None, 120),
+    (120, 30, None, 15),   # a host cut off must not hold the others' confirmation past their restore timers
+    (10, 60, None, 10),
+    (120, 1, None, 1),     # never 0, which would mean no bound at all
+    (0, 30, None, 0),      # asked for no bound
+    (120, 30, 45, 0),      # the task's own timeout is the bound
+])
+def test_the_answer_bound_stays_inside_the_confirmation(answer, confirm, task_timeout, bound):
+    assert host_ruleset_action.answer_bound({"answer_timeout": answer, "confirm_timeout": confirm}, task_timeout) == bound
