@@ -53,7 +53,7 @@ options:
   egress_policy:
     description:
       - V(permissive) only adds allow rules; V(allowlist) also sets the default outbound action to C(Block) and keeps
-        WinRM in, DNS and DHCP out open.
+        WinRM in, DNS, DHCP and DHCPv6 out open.
     type: str
     choices: [permissive, allowlist]
     default: permissive

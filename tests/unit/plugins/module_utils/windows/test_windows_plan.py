@@ -156,6 +156,25 @@ def test_egress_allowlist_blocks_last_and_keeps_the_host_manageable():
     assert (dhcp["LocalPort"], dhcp["RemotePort"]) == (["68"], ["67"])
 
 
+def test_dhcp_clients_keep_their_leases_under_the_allowlists():
+    """Outbound Block needs the client's own requests allowed; the answers need no inbound rule.
+
+    Windows Defender Firewall admits the unicast answer to a broadcast or multicast the host sent
+    (INetFwPolicy2::UnicastResponsesToMulticastBroadcastDisabled, learn.microsoft.com) and always
+    the answer to its DHCP broadcast (Group Policy help of "Prohibit unicast response to multicast
+    or broadcast requests"), so an inbound DHCP rule would only widen the ingress allowlist.
+    """
+    _desired, planned = plan(fixture("host_applied.json"), egress="allowlist")
+    rules = {item["params"]["Name"].rsplit(":", 1)[1]: item["params"] for item in planned.operations if item["op"] == "new_rule"}
+    for name, local, remote in (("dhcp_out", "68", "67"), ("dhcpv6_out", "546", "547")):
+        rule = rules[name]
+        assert (rule["Direction"], rule["Protocol"], rule["Action"]) == ("Outbound", "UDP", "Allow")
+        assert (rule["LocalPort"], rule["RemotePort"], rule["RemoteAddress"]) == ([local], [remote], ["Any"])
+    _desired, ingress_only = plan(fixture("host_applied.json"), ingress="allowlist")
+    added = [name for op, name in ops(ingress_only) if op == "new_rule"]
+    assert added == ["netreq:windows_management:winrm_in"]
+
+
 def test_permissive_takes_back_only_a_block_the_collection_set():
     host = FakeHost(fixture("host_applied.json"))
     _desired, planned = plan(host.facts, egress="allowlist")
