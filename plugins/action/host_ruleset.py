@@ -29,16 +29,16 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._fingerprint import digest
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._host_detect import DETECTION_ORDER
-from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules, compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._noop_memo import memo_key
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import FIREWALLD_POLICY_PREFIX
-from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.fingerprint import digest
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import check_rules, compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.noop_memo import memo_key
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_POLICY_PREFIX
+from ansible_collections.netreq.firewall.plugins.plugin_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import split_remote
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render, renderer, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render, renderer, renderer_options
 from ansible_collections.netreq.firewall.plugins.plugin_utils._answer_bound import NoAnswer, answer_within
 
 # The Linux host backends: the ones the host side detects among (a unit test holds them
@@ -109,7 +109,7 @@ _RENDER_CODE = []
 
 
 def render_code_digest():
-    """A digest of the code that renders: every module under module_utils, and this plugin.
+    """A digest of the code that renders: every module under module_utils and plugin_utils, and this plugin.
 
     Part of every memo key: a memo recorded by another version of the
     collection never answers, so after an upgrade each host compares in full once.
@@ -117,9 +117,10 @@ def render_code_digest():
     if not _RENDER_CODE:
         plugins = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         paths = [os.path.abspath(__file__)]
-        for folder, dirs, files in os.walk(os.path.join(plugins, "module_utils")):
-            dirs[:] = sorted(name for name in dirs if name != "__pycache__")
-            paths.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".py"))
+        for utils in ("module_utils", "plugin_utils"):
+            for folder, dirs, files in os.walk(os.path.join(plugins, utils)):
+                dirs[:] = sorted(name for name in dirs if name != "__pycache__")
+                paths.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".py"))
         code = hashlib.sha256()
         for path in paths:
             with open(path, "rb") as stream:

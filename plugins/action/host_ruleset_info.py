@@ -12,7 +12,7 @@ live and judge foreign rules against the traffic each one allows.
 from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import ActionModule as HostRulesetAction
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC
 
 
 class ActionModule(HostRulesetAction):

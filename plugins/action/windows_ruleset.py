@@ -7,7 +7,7 @@ WinRM round trips are slow and PowerShell is not available where the
 collection is tested, so the host side is two thin modules (read the owned
 state; run a list of operations) and everything that decides runs here, in
 Python: compiling, rendering, choosing the host name strategy from what the
-host supports, planning (``_windows_plan``), check mode and diff.
+host supports, planning (``_apply/windows/changes.py``), check mode and diff.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _windows_plan as wp
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import WINDOWS_GROUP_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows import changes as wp
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import WINDOWS_GROUP_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
 
 NAME = "netreq.firewall.windows_ruleset"

@@ -60,8 +60,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _cloud_plan
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.plugin_utils import _cloud_changes as _cloud_plan
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 
 _PLANS = {"azure": _cloud_plan.azure_plan, "gcp": _cloud_plan.gcp_plan}
 

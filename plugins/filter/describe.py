@@ -41,7 +41,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import profile_markdown
 
 

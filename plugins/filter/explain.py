@@ -87,7 +87,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.plugin_utils._explain import explain as explain_connection
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import validate_filter_args
 

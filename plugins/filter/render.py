@@ -135,8 +135,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render as render_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render as render_rules
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
 

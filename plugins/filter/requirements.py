@@ -126,8 +126,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules, compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
 

@@ -40,8 +40,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import check_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import check_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import rules_markdown as markdown_table
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 

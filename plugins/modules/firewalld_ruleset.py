@@ -378,9 +378,9 @@ temporary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import HOST_APPLY_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._firewalld_apply import ARGUMENT_SPEC, FirewalldApplier
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import HOST_APPLY_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld.apply import ARGUMENT_SPEC, FirewalldApplier
 
 
 def main():

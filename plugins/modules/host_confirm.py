@@ -67,8 +67,8 @@ backend:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _journal
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import DEFAULT_LOCK_TIMEOUT
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import DEFAULT_LOCK_TIMEOUT
 
 
 def main():

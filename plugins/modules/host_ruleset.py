@@ -280,14 +280,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import CommandRunner, run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import (
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import CommandRunner, run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import (
     ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, unpack_renderings)
-from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, memo_for, select_backend
-from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import ResolveSync
-from ansible_collections.netreq.firewall.plugins.module_utils import _host_detect
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_persist import UNIT as NFT_RESTORE_UNIT
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import applier_for, memo_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.resolve_state import ResolveSync
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.persist import UNIT as NFT_RESTORE_UNIT
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import NFT_TABLE_SPEC
 
 # the options host_ruleset_info shares, and the host lock and journal of an apply
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)

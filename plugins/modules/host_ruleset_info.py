@@ -269,11 +269,11 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import ApplyError, CommandRunner
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import ARGUMENT_SPEC, unpack_renderings
-from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import applier_for, select_backend
-from ansible_collections.netreq.firewall.plugins.module_utils._live_state import inspect
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import ApplyError, CommandRunner
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC, unpack_renderings
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import applier_for, select_backend
+from ansible_collections.netreq.firewall.plugins.module_utils._live.state import inspect
 
 
 def main():

@@ -326,9 +326,9 @@ temporary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import run_module
-from ansible_collections.netreq.firewall.plugins.module_utils._host_args import HOST_APPLY_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._ufw_apply import ARGUMENT_SPEC, UfwApplier
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import run_module
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import HOST_APPLY_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.apply import ARGUMENT_SPEC, UfwApplier
 
 
 def main():

@@ -114,7 +114,7 @@ canaries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._probe import BLOCKED, plan_probes, probe, run_probes, summarize
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.probe import BLOCKED, plan_probes, probe, run_probes, summarize
 
 ARGUMENT_SPEC = dict(
     rules=dict(type="list", elements="dict", required=True),

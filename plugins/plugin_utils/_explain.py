@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import COLLECTION, tag
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import ProfileError
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import COLLECTION, tag
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ProfileError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import load_profile
 
 SELECTION_KEYS = ("component", "params", "enable", "expires")
 

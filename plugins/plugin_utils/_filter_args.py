@@ -21,7 +21,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import did_you_mean, type_name
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import did_you_mean, type_name
 
 _SPEC_KEYS = ("type", "elements", "choices", "default", "required")
 

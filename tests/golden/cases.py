@@ -63,7 +63,7 @@ FQDN_OPTIONS = {
 
 
 def compile_case(name):
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
     case = dict(CASES[name])
     case.pop("host_options", None)
     return compile_rules(case.pop("profile"), now=NOW, **case)
@@ -78,5 +78,5 @@ def options(name, backend):
 
 
 def render_case(name, backend):
-    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
     return render(backend, compile_case(name), **options(name, backend))

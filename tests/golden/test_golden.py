@@ -116,7 +116,7 @@ def test_temporary_rules_show_their_expiry(backend):
 
 
 def test_every_builtin_profile_has_a_golden_case():
-    from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles
     builtin = {case["profile"] for case in cases.CASES.values() if not os.path.isabs(case["profile"])}
     assert builtin == set(builtin_profiles())
 

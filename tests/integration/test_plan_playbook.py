@@ -9,8 +9,8 @@ import yaml
 
 import seed_tables
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _renderers as registry
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+from ansible_collections.netreq.firewall.plugins.module_utils._render import _registry as registry
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, "playbooks", "plan.yml")

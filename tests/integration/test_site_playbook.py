@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, "playbooks", "site.yml")

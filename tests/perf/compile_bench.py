@@ -90,8 +90,8 @@ def _import_netreq():
         os.symlink(REPO, link)
     if collections not in sys.path:
         sys.path.insert(0, collections)
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+    from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
     return compile_rules, render
 
 

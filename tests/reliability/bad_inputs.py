@@ -101,7 +101,7 @@ def _run_filter(case, tmp):
     from ansible_collections.netreq.firewall.plugins.filter.render import render
     from ansible_collections.netreq.firewall.plugins.filter.requirements import requirements
     from ansible_collections.netreq.firewall.plugins.filter.rules_markdown import rules_markdown
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 
     filters = {"requirements": requirements, "render": render, "rules_markdown": rules_markdown}
     if "rules_of" in case:

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles, load_profile  # noqa: E402
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles, load_profile  # noqa: E402
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import profile_markdown  # noqa: E402
 
 DOCS = os.path.join(REPO, "docs", "profiles")

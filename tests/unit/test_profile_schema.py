@@ -13,8 +13,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import ProfileError
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ProfileError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import load_profile
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -111,7 +111,7 @@ def test_the_worked_example_of_the_docs_is_a_valid_profile():
     assert list(VALIDATOR.iter_errors(profile)) == []
     loaded = load_profile(profile)
     assert loaded.name == "acme_widget" and loaded.options == ["syslog"]
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules  # pylint: disable=import-outside-toplevel
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules  # pylint: disable=import-outside-toplevel
     rules = compile_rules(profile, component="server", params={"server_cidrs": ["198.51.100.0/28"], "agent_cidrs": ["203.0.113.0/24"]},
                           enable=["syslog"])
     assert {(r["protocol"], tuple(r["ports"])) for r in rules} == {("tcp", ("8443",)), ("udp", ("514",))}

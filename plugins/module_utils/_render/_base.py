@@ -5,7 +5,7 @@
 """PRIVATE: what every renderer shares.
 
 A renderer is a pure function ``render(rules, **options) -> dict`` turning the
-normalized Rule list (see ``_model.py``) into one backend's objects. They share
+normalized Rule list (see ``_model/rules.py``) into one backend's objects. They share
 three concerns, kept here so no renderer re-implements them differently:
 
 * splitting a rule's ``remote`` list into IPv4, IPv6, hostnames and wildcards,
@@ -24,9 +24,9 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+from ansible_collections.netreq.firewall.plugins.module_utils._model import addresses as addr
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import (
     NetreqError,
     UnsupportedRuleError,
 )
@@ -212,7 +212,7 @@ def split_remote(rule):
     """A rule's remote list taken apart: ``(is_any, ipv4, ipv6, fqdns, wildcards)``.
 
     The entries are already normalized by the model, so each is parsed once
-    here (``Network`` values, not ``ipaddress`` objects: see ``_addresses``),
+    here (``Network`` values, not ``ipaddress`` objects: see ``_model/addresses.py``),
     and each family is merged losslessly. A host rendered for several backends
     splits the same remote lists again, so the split is kept per list.
     """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import CATALOG_DIR, load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import CATALOG_DIR, load_profile
 
 
 def _cell(text):

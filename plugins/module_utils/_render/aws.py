@@ -69,8 +69,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import (
     NetreqError,
     UnsupportedRuleError,
 )

@@ -66,8 +66,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     ENFORCEMENT_POLICIES,
     Capabilities,

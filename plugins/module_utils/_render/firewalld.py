@@ -70,7 +70,7 @@ Contract for the applier:
 * An ipset is created empty (``hash:ip``, family ``inet`` or ``inet6``); the
   host resolves ``hosts`` (A records for ``inet``, AAAA for ``inet6``) and
   sets the entries, runtime and permanent, then refreshes them on a timer
-  (``resolve_sets`` names each rule's ipsets; see ``_resolve_state``). The
+  (``resolve_sets`` names each rule's ipsets; see ``_apply/resolve_state.py``). The
   applier compares an ipset by type and family only, so the entries the
   refresher keeps are never drift.
 
@@ -96,8 +96,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,

@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     ENFORCEMENT_POLICIES,
     Capabilities,

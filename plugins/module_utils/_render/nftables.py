@@ -36,7 +36,7 @@ Contract for the applier:
 * Named sets are created empty, with ``flags timeout``: each element carries
   a timeout derived from its DNS TTL, so an address that stops being
   refreshed ages out. The host fills them (``resolve_sets`` names each rule's
-  sets; ``_resolve_state`` and the host_firewall role's refresher resolve
+  sets; ``_apply/resolve_state.py`` and the host_firewall role's refresher resolve
   the names with the host's resolver, A records for ``*_v4``, AAAA records
   for ``*_v6``); the applier appends the last good addresses as
   ``add element`` lines to the same transaction, so a reload never leaves a
@@ -103,8 +103,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import (
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import (
     NetreqError,
     UnsupportedRuleError,
 )

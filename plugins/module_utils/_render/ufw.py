@@ -43,7 +43,7 @@ Decisions:
   an expiring temporary rule.
 * ``fqdn_strategy=resolve``: ufw has no address sets, so each resolved
   address becomes rules of its own, kept in step with DNS on the host by the
-  refresher (see ``_resolve_state``). ``resolve_sets`` carries what it needs
+  refresher (see ``_apply/resolve_state.py``). ``resolve_sets`` carries what it needs
   to write them: direction, protocol, the port groups above and the comment
   ``netreq-resolved:<profile>:<id>``. That comment is outside the applier's
   ``netreq:`` prefix on purpose: the applier neither owns nor purges the
@@ -75,7 +75,7 @@ Decisions:
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,

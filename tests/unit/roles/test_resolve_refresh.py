@@ -88,7 +88,7 @@ def test_parse_answer_follows_cname_and_takes_the_lowest_ttl():
 
 def test_role_installs_the_refresher_where_the_module_starts_it():
     import yaml  # pylint: disable=import-outside-toplevel
-    from ansible_collections.netreq.firewall.plugins.module_utils import _ownership  # pylint: disable=import-outside-toplevel
+    from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership  # pylint: disable=import-outside-toplevel
     with open(os.path.join(os.path.dirname(ROOT), "roles/host_firewall/vars/main.yml")) as stream:
         role_vars = yaml.safe_load(stream)
     assert role_vars["__host_firewall_resolve_script"] == _ownership.RESOLVE_SCRIPT

@@ -21,10 +21,10 @@ from ansible_collections.netreq.firewall.plugins.action import host_ruleset as h
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import HOST_BACKENDS, host_options, memo_candidates
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import proxy_result, render_for_host
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset_info import ActionModule as HostRulesetInfoAction
-from ansible_collections.netreq.firewall.plugins.module_utils._host_backends import APPLIERS, DETECTION_ORDER
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_text import parse_table_spec
-from ansible_collections.netreq.firewall.plugins.module_utils._ownership import NFT_TABLE_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import backends_with
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import APPLIERS, DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.text import parse_table_spec
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import NFT_TABLE_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import backends_with
 from ansible_collections.netreq.firewall.plugins.modules.host_ruleset import ARGUMENT_SPEC as MODULE_SPEC
 
 from rule_builder import make_rule
@@ -257,8 +257,8 @@ def test_diff_mode_and_the_live_state_report_never_ask_the_memo(monkeypatch):
 KEYS_SCRIPT = """
 import json, sys
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import render_for_host
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles
 keys = {}
 for name in sorted(builtin_profiles()):
     for strategy in ("reject", "any_address", "proxy"):

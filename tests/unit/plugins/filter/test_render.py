@@ -7,8 +7,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.filter.render import render as render_filter
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import BACKENDS, render
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import BACKENDS, render
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
 

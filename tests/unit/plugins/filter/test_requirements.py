@@ -5,7 +5,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.filter.requirements import requirements as requirements_filter
-from ansible_collections.netreq.firewall.plugins.module_utils._model import RULE_KEYS
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import RULE_KEYS
 
 
 def test_one_profile_and_a_selection_list_give_the_same_rules():

@@ -5,7 +5,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.filter.rules_markdown import rules_markdown
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 
 
 def test_one_row_per_rule_with_pipes_escaped():

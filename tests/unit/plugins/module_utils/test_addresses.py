@@ -11,7 +11,7 @@ import random
 import netaddr
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _addresses as addr
+from ansible_collections.netreq.firewall.plugins.module_utils._model import addresses as addr
 
 
 def reference_parse(text):
@@ -122,8 +122,8 @@ def test_remote_normalization(value, expected):
 
 def test_compile_and_render_parse_each_address_once(monkeypatch):
     """Large parameter lists stay fast only if no layer parses an address twice."""
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-    from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+    from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
 
     literals = ["10.%d.%d.0/24" % (index // 100, 2 * (index % 100)) for index in range(300)]
     cidrs = ["198.51.100.%d/32" % index for index in range(0, 40, 2)]

@@ -12,8 +12,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
 PDR = {"agent_cidrs": ["198.51.100.0/24"]}

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import load_profile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SEEDS = os.path.join(os.path.dirname(REPO), "shared", "seeds")

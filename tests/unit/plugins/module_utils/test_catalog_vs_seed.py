@@ -11,8 +11,8 @@ import pytest
 
 import seed_tables
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 AGENTS = "198.51.100.0/24"

@@ -9,9 +9,9 @@ import datetime
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._expiry import expiry_of, unit_name
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of, unit_name
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
 PDR_TS = {"profile": "rackspace_pdr", "component": "appliance", "params": {"datacenter": "us", "agent_cidrs": ["203.0.113.128/25"]},

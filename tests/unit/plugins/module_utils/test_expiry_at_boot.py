@@ -18,7 +18,8 @@ import sys
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _expiry, _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import expiry as _expiry
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 
 FUTURE, PAST = "2999-01-01T00:00:00Z", "2020-01-01T00:00:00Z"
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 
 
 class FakeRunner(object):

@@ -28,11 +28,14 @@ import pytest
 import yaml
 
 from ansible_collections.netreq.firewall.plugins.action.host_ruleset import APPLIER_PARAMS
-from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_config, _ufw_apply, _ufw_files, _ufw_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import BACKENDS, render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config as _firewalld_config
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import files as _ufw_files
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import rules as _ufw_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import BACKENDS, render, renderer_options
 
 MARK = "netreq-pwned"
 HOSTILE = [

@@ -11,8 +11,9 @@ import os
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _journal, _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._host_files import FileBackup
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import FileBackup
 
 
 @pytest.fixture

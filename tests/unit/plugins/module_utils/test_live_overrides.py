@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._live_flows import Flow, Match, covers, network, overlap
-from ansible_collections.netreq.firewall.plugins.module_utils._live_foreign import firewalld_overrides, read_policies, rich_match
-from ansible_collections.netreq.firewall.plugins.module_utils._live_nft import foreign_overrides
+from ansible_collections.netreq.firewall.plugins.module_utils._live.flows import Flow, Match, covers, network, overlap
+from ansible_collections.netreq.firewall.plugins.module_utils._live.foreign import firewalld_overrides, read_policies, rich_match
+from ansible_collections.netreq.firewall.plugins.module_utils._live.nft import foreign_overrides
 
 
 def flow(rule_id, protocol="tcp", ports=("443",), remote=("198.51.100.100",), direction="egress"):

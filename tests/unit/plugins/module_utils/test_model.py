@@ -5,7 +5,7 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import (
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import (
     RULE_KEYS,
     compile_rules,
     describe_profile,
@@ -94,7 +94,7 @@ def test_profile_from_a_file(tmp_path):
 
 
 def test_selections_concatenate_profiles_in_order():
-    from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_selections
+    from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
     rules = compile_selections([
         {"profile": PROFILE, "component": "server"},
         {"profile": "pdq_connect", "component": "web_browser", "params": None},

@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _nft_persist
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables import persist as _nft_persist
 
 PAST, FUTURE = "2020-01-01T00:00:00Z", "2999-01-01T00:00:00Z"
 TRANSACTION = (

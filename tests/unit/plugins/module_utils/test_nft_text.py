@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _nft_text
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables import text as _nft_text
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import diff_entries
 
 
 @pytest.mark.parametrize("spec, expected", [

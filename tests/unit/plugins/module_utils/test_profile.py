@@ -2,7 +2,7 @@
 
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._profile import builtin_profiles, load_profile
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import CATALOG_DIR, builtin_profiles, load_profile
 
 CATALOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "catalog")
 
@@ -25,8 +25,7 @@ def test_a_profile_file_in_json_or_in_yaml_flow_style_loads_the_same(tmp_path):
 
     import yaml
 
-    with open(os.path.join(os.path.dirname(load_profile.__code__.co_filename), "..", "..", "catalog",
-                           "rackspace_pdr.yml")) as stream:
+    with open(os.path.join(CATALOG_DIR, "rackspace_pdr.yml")) as stream:
         data = yaml.safe_load(stream)
     as_json = tmp_path / "vendor.json"
     as_json.write_text(json.dumps(data))

@@ -2,13 +2,13 @@
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._applier import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
-from ansible_collections.netreq.firewall.plugins.module_utils._probe import NOT_PROBED, plan_probes, summarize
-from ansible_collections.netreq.firewall.plugins.module_utils._proxy import squid
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
-from ansible_collections.netreq.firewall.plugins.module_utils._resolve_state import (
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.probe import NOT_PROBED, plan_probes, summarize
+from ansible_collections.netreq.firewall.plugins.plugin_utils._proxy import squid
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.resolve_state import (
     build_state,
     prefill_lines,
     wildcard_report,

@@ -11,7 +11,10 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ufw_args, _ufw_files, _ufw_plan, _ufw_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import args as _ufw_args
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import files as _ufw_files
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import blocks as _ufw_plan
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import rules as _ufw_rules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))

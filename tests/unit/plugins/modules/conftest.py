@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from recorded_host import recorded  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-from ansible_collections.netreq.firewall.plugins.module_utils import _ownership  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(autouse=True)

@@ -68,8 +68,13 @@ except ImportError:  # ansible-core before 2.19 has no helper: modules read basi
         finally:
             basic._ANSIBLE_ARGS = saved
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _fingerprint, _host_detect, _noop_memo, _ownership, _resolve_state, _ufw_apply
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import NS_SCRIPT
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import noop_memo as _noop_memo
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import resolve_state as _resolve_state
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.apply import NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import host_ruleset_memo
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import recorded_host
-from ansible_collections.netreq.firewall.plugins.module_utils._nft_apply import EXPIRE_SCRIPT, NS_SCRIPT
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.apply import EXPIRE_SCRIPT, NS_SCRIPT
 from ansible_collections.netreq.firewall.plugins.modules import nftables_ruleset
 
 CASES = recorded_host.load_cases(__file__)

@@ -13,7 +13,7 @@ import pytest
 import recorded_host
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _ufw_apply
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.modules import ufw_ruleset
 
 CASES = recorded_host.load_cases(__file__)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import azure
 
 from rule_builder import make_rule

@@ -18,8 +18,8 @@ import os
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._renderers import render
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
 
 PROFILE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "profiles", "dual_stack.yml")
 SERVER6 = "2001:db8:198:51::100"

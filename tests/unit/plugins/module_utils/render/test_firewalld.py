@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import firewalld
 
 from rule_builder import make_rule as rule

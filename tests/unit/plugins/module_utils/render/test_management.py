@@ -20,10 +20,10 @@ import subprocess
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _firewalld_rich
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich as _firewalld_rich
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import firewalld, nftables, ufw
-from ansible_collections.netreq.firewall.plugins.module_utils._ufw_args import parse_args
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.args import parse_args
 
 from rule_builder import make_rule as rule
 

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render import nftables
 
 from rule_builder import make_rule as rule

@@ -14,8 +14,8 @@ import rule_builder
 from golden import cases, decode
 
 from ansible_collections.netreq.firewall.plugins.filter import render as render_filter_module
-from ansible_collections.netreq.firewall.plugins.module_utils import _renderers as registry
-from ansible_collections.netreq.firewall.plugins.module_utils._errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._render import _registry as registry
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import FQDN_STRATEGIES, Capabilities
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))))

@@ -15,9 +15,9 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _windows_plan as wp
-from ansible_collections.netreq.firewall.plugins.module_utils import _windows_rules as wr
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows import changes as wp
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows import rules as wr
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
 
 from fake_host import FakeHost

@@ -15,8 +15,8 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils import _windows_plan as wp
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows import changes as wp
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
 
 HERE = os.path.dirname(os.path.abspath(__file__))

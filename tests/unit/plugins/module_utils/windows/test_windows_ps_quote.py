@@ -11,7 +11,7 @@ for single quotes are U+2018 to U+201B besides the ASCII one.
 
 import pytest
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model import compile_rules
+from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
 
 SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"  # written from the page above, not from the renderer
