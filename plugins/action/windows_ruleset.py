@@ -20,19 +20,25 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows imp
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import WINDOWS_GROUP_PREFIX
-from ansible_collections.netreq.firewall.plugins.module_utils._render import windows
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (
+    ENFORCEMENT_POLICIES,
+    FQDN_FALLBACKS,
+    WILDCARD_FALLBACKS,
+    WINDOWS_FQDN_STRATEGIES,
+)
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
 
 NAME = "netreq.firewall.windows_ruleset"
-DYNAMIC = "windows_dynamic_keyword"
+DYNAMIC = WINDOWS_FQDN_STRATEGIES[0]
 
 # The documented options (plugins/modules/windows_ruleset.py), as an argument spec.
 ARGUMENT_SPEC = {
     "profiles": {"type": "list", "elements": "dict", "required": True},
-    "ingress_policy": {"type": "str", "choices": ["permissive", "allowlist"], "default": "permissive"},
-    "egress_policy": {"type": "str", "choices": ["permissive", "allowlist"], "default": "permissive"},
-    "fqdn_strategy": {"type": "str", "choices": [DYNAMIC, "reject", "any_address", "proxy"], "default": DYNAMIC},
-    "fqdn_fallback": {"type": "str", "choices": ["reject", "any_address", "proxy"], "default": "reject"},
-    "wildcard_fallback": {"type": "str", "choices": ["any_address", "proxy"]},
+    "ingress_policy": {"type": "str", "choices": list(ENFORCEMENT_POLICIES), "default": "permissive"},
+    "egress_policy": {"type": "str", "choices": list(ENFORCEMENT_POLICIES), "default": "permissive"},
+    "fqdn_strategy": {"type": "str", "choices": list(WINDOWS_FQDN_STRATEGIES), "default": DYNAMIC},
+    "fqdn_fallback": {"type": "str", "choices": list(FQDN_FALLBACKS), "default": "reject"},
+    "wildcard_fallback": {"type": "str", "choices": [name for name in WILDCARD_FALLBACKS if name]},
     "network_profiles": {"type": "list", "elements": "str", "choices": ["domain", "private", "public"],
                          "default": ["domain", "private", "public"]},
     "management_ports": {"type": "list", "elements": "int", "default": [5985, 5986]},
@@ -67,8 +73,8 @@ def prepare(args):
     prepared = {}
     for strategy in strategies:
         try:
-            rendering = windows.render(rules, profiles=args["network_profiles"], fqdn_strategy=strategy,
-                                       wildcard_fallback=args["wildcard_fallback"])
+            rendering = render("windows", rules, profiles=args["network_profiles"], fqdn_strategy=strategy,
+                               wildcard_fallback=args["wildcard_fallback"])
             desired = wp.desired_state(rendering, args["egress_policy"], args["ingress_policy"],
                                        args["management_ports"], args["management_sources"],
                                        args["network_profiles"])

@@ -83,13 +83,9 @@ def _median_runs(function, repeat):
 # ----------------------------------------------------------------- netreq side
 
 def _import_netreq():
-    collections = os.path.join(REPO, ".build", "collections")
-    link = os.path.join(collections, "ansible_collections", "netreq", "firewall")
-    if not os.path.islink(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-    if collections not in sys.path:
-        sys.path.insert(0, collections)
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    from collection_path import ensure_collection_path  # pylint: disable=import-outside-toplevel
+    ensure_collection_path()
     from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules
     from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
     return compile_rules, render

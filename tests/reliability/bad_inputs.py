@@ -52,13 +52,11 @@ GUARD_INVENTORY = {"all": {"hosts": {"inputs1": {
 
 
 def ensure_collection_path():
-    """The same link tests/conftest.py makes, for use outside pytest (the report generator)."""
-    link = os.path.join(COLLECTIONS_ROOT, "ansible_collections", "netreq", "firewall")
-    if not os.path.islink(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-    if COLLECTIONS_ROOT not in sys.path:
-        sys.path.insert(0, COLLECTIONS_ROOT)
+    """The link tests/collection_path.py makes, for use outside pytest (the report generator)."""
+    if os.path.join(REPO, "tests") not in sys.path:
+        sys.path.insert(0, os.path.join(REPO, "tests"))
+    from collection_path import ensure_collection_path as link  # pylint: disable=import-outside-toplevel
+    link()
 
 
 def load_cases(path=CASES_FILE):

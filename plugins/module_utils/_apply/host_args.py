@@ -18,6 +18,13 @@ import base64
 import json
 import zlib
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (
+    DEFAULT_FQDN_STRATEGY,
+    ENFORCEMENT_POLICIES,
+    LINUX_FQDN_STRATEGIES,
+    WILDCARD_FALLBACKS,
+)
+
 DEFAULT_LOCK_TIMEOUT = 60
 
 # The options every host applier module takes (merged into their argument specs): how long to
@@ -30,12 +37,12 @@ HOST_APPLY_SPEC = dict(
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),
     backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
-    ingress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
-    egress_policy=dict(type="str", choices=["permissive", "allowlist"], default="permissive"),
+    ingress_policy=dict(type="str", choices=list(ENFORCEMENT_POLICIES), default="permissive"),
+    egress_policy=dict(type="str", choices=list(ENFORCEMENT_POLICIES), default="permissive"),
     management=dict(type="dict", options=dict(port=dict(type="int", required=True),
                                               sources=dict(type="list", elements="str", default=["any"]))),
-    fqdn_strategy=dict(type="str", choices=["reject", "resolve", "any_address", "proxy"], default="reject"),
-    wildcard_fallback=dict(type="str", choices=["any_address", "proxy"]),
+    fqdn_strategy=dict(type="str", choices=list(LINUX_FQDN_STRATEGIES), default=DEFAULT_FQDN_STRATEGY),
+    wildcard_fallback=dict(type="str", choices=[name for name in WILDCARD_FALLBACKS if name]),
     resolve_ttl_floor=dict(type="int", default=600),
     resolve_ttl_ceiling=dict(type="int", default=86400),
     render_options=dict(type="dict", default={}),

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE: what makes an apply survive faults: a host lock, an on-disk journal, a test-only fault hook.
+"""PRIVATE: what makes an apply survive faults: a host lock and an on-disk journal.
 
 This module is private to the netreq.firewall collection; its API may change
 without notice. It runs on managed hosts (standard library only).
@@ -16,10 +16,8 @@ without notice. It runs on managed hosts (standard library only).
   process was killed, the machine lost power): the skeleton restores it before
   anything else. A journal that cannot be written (a full disk) stops the
   apply before the host was touched.
-* ``fault``: the test-only hook the fault scenario uses to fail, stall or kill
-  an apply at a named point. It does nothing unless the environment variable
-  ``NETREQ_TEST_FAULT`` is set in the module's environment (only the tests set
-  it), so normal runs never take another path.
+
+The test-only fault hook that proves both lives in ``_apply/faults.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import tempfile
 import time
 
@@ -40,7 +37,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import HOST_APPLY_PATHS, journal_path
 
 JOURNAL_VERSION = 1
-FAULT_ENV = "NETREQ_TEST_FAULT"
 
 
 class JournalError(NetreqError):
@@ -231,26 +227,3 @@ def confirm(token, timeout):
                                                                     or "nothing differed"))
     raise JournalError("no change waits for confirmation with this token on the host (confirmed already, or "
                        "replaced by a later run)")
-
-
-def fault(point):
-    """Test-only fault injection at ``point``; inert unless ``NETREQ_TEST_FAULT`` is set.
-
-    The variable holds ``<point>:<action>`` items separated by commas. Actions:
-    ``kill`` (SIGKILL to this process: nothing after it runs, not even a
-    rollback), ``fail`` (raise, as a failing backend command would), and
-    ``sleep=<seconds>`` (stall, to hold the host lock).
-    """
-    spec = os.environ.get(FAULT_ENV)
-    if not spec:
-        return
-    for item in spec.split(","):
-        name, _sep, action = item.strip().partition(":")
-        if name != point:
-            continue
-        if action == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
-        elif action == "fail":
-            raise RuntimeError("injected fault at %s" % point)
-        elif action.startswith("sleep="):
-            time.sleep(float(action[len("sleep="):]))

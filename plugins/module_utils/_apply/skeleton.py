@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import expiry as _expiry
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import DEFAULT_LOCK_TIMEOUT
 # re-exported: the appliers import the file helpers from here
@@ -229,9 +230,9 @@ class Applier(object):
         backup = self.backup(desired, state, plan)
         journal.write(self.journal_backup(backup))  # before the first change; a full disk stops here
         try:
-            _journal.fault("before-apply")
+            faults.fault("before-apply")
             self.apply(desired, state, plan)
-            _journal.fault("after-apply")
+            faults.fault("after-apply")
         except ApplyError as exc:
             if exc.untouched:  # the write that failed changed nothing: the old state is intact
                 journal.clear()

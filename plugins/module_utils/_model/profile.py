@@ -238,11 +238,6 @@ class Requirement:
                 self._fail("when", "non_empty must be true")
         return list(value)
 
-    def referenced_parameters(self):
-        names = [self._reference(item, "ports") for item in self.ports]
-        names += [name for name, _literal in self.remote_items]
-        return [name for name in names if name]
-
 
 class Profile:
     """A validated vendor profile."""

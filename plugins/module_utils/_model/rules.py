@@ -247,21 +247,6 @@ def compile_rules(profile, component=None, params=None, enable=None, expires=Non
     return rules
 
 
-def describe_profile(profile):
-    """A JSON-friendly summary of a profile: metadata, parameters, components, options."""
-    profile = load_profile(profile)
-    return {
-        "name": profile.name,
-        "vendor": profile.vendor,
-        "product": profile.product,
-        "source": dict(profile.source),
-        "variant_parameter": profile.variant_parameter,
-        "parameters": {name: dict(spec) for name, spec in profile.parameters.items()},
-        "components": dict(profile.components),
-        "options": list(profile.options),
-    }
-
-
 _SELECTION_KEYS = {"profile", "component", "params", "enable", "expires"}
 
 

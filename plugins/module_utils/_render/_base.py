@@ -31,12 +31,15 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
     UnsupportedRuleError,
 )
 
-FQDN_STRATEGIES = ("reject", "resolve", "any_address", "proxy", "windows_dynamic_keyword")
-DEFAULT_FQDN_STRATEGY = "reject"
-WILDCARD_FALLBACKS = (None, "any_address", "proxy")
-# How a host backend treats traffic no rule allows, per direction: leave it to
-# the host's existing handling ("permissive") or drop it ("allowlist").
-ENFORCEMENT_POLICIES = ("permissive", "allowlist")
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (  # noqa: F401 pylint: disable=unused-import
+    DEFAULT_FQDN_STRATEGY,
+    ENFORCEMENT_POLICIES,
+    FQDN_STRATEGIES,
+    NAME_KEEPING_STRATEGIES,
+    POLICY_OPTIONS,
+    WILDCARD_FALLBACKS,
+    check_policy,
+)
 
 
 class Capabilities:
@@ -71,7 +74,7 @@ class Capabilities:
         """The FQDN strategies this backend accepts, in the order error messages suggest them."""
         strategies = [strategy for strategy, able in (("windows_dynamic_keyword", self.dynamic_keywords),
                                                       ("resolve", self.resolve_names)) if able]
-        return strategies + [strategy for strategy in FQDN_STRATEGIES if strategy not in ("windows_dynamic_keyword", "resolve")]
+        return strategies + [strategy for strategy in FQDN_STRATEGIES if strategy not in NAME_KEEPING_STRATEGIES]
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__slots__}
@@ -90,9 +93,8 @@ def merge_options(backend, defaults, options):
 
 def check_enforcement(backend, options):
     """Validate ``ingress_policy``/``egress_policy`` the same way for every host backend."""
-    for key in ("ingress_policy", "egress_policy"):
-        if options[key] not in ENFORCEMENT_POLICIES:
-            raise NetreqError("backend %s: %s must be one of %s, got %r" % (backend, key, ", ".join(ENFORCEMENT_POLICIES), options[key]))
+    for key in POLICY_OPTIONS:
+        check_policy("backend %s" % backend, key, options[key])
 
 
 class Management:
@@ -320,7 +322,7 @@ class RenderContext:
                 "hostnames %s cannot be matched by a packet filter" % ", ".join(hostnames),
                 self._fix_hint())
         hosts_by_strategy = {}
-        if strategy in ("resolve", "windows_dynamic_keyword"):
+        if strategy in NAME_KEEPING_STRATEGIES:
             if wildcards and not self.wildcard_fallback:
                 raise UnsupportedRuleError(
                     self.backend, rule["id"],
@@ -334,7 +336,7 @@ class RenderContext:
         for how, hosts in hosts_by_strategy.items():
             if not hosts:
                 continue
-            if how in ("resolve", "windows_dynamic_keyword"):
+            if how in NAME_KEEPING_STRATEGIES:
                 planned.resolve_hosts = list(hosts)
             elif how == "any_address":
                 planned.is_any = True

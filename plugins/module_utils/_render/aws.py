@@ -75,12 +75,12 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
     UnsupportedRuleError,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
-    ENFORCEMENT_POLICIES,
     Capabilities,
     PlannedRemote,
     RenderContext,
-    merge_options,
+    check_policy,
     format_network,
+    merge_options,
     port_ranges,
     rule_label,
     rule_tag,
@@ -122,9 +122,7 @@ def _options(options):
         _check_aws_text(key, merged[key])
     if merged["group_name"].lower().startswith("sg-"):
         raise NetreqError("backend %s: option group_name must not start with 'sg-', got %r" % (BACKEND, merged["group_name"]))
-    if merged["egress_policy"] not in ENFORCEMENT_POLICIES:
-        raise NetreqError("backend %s: option egress_policy must be one of %s, got %r"
-                          % (BACKEND, ", ".join(ENFORCEMENT_POLICIES), merged["egress_policy"]))
+    check_policy("backend %s" % BACKEND, "egress_policy", merged["egress_policy"])
     vpc_id = merged["vpc_id"]
     if vpc_id is not None and (not isinstance(vpc_id, str) or not _VPC_ID_RE.match(vpc_id)):
         raise NetreqError("backend %s: option vpc_id must look like vpc-0123abcd, got %r" % (BACKEND, vpc_id))

@@ -69,16 +69,16 @@ import re
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
-    ENFORCEMENT_POLICIES,
     Capabilities,
     RenderContext,
+    check_policy,
     described,
-    hashed_name,
-    unique_names,
-    merge_options,
     format_network,
+    hashed_name,
+    merge_options,
     port_ranges,
     rule_tag,
+    unique_names,
 )
 
 BACKEND = "azure"
@@ -135,9 +135,7 @@ def _options(options):
     _int_option(merged, "priority_start", PRIORITY_MIN, DENY_PRIORITY - 1)
     _int_option(merged, "priority_end", merged["priority_start"], DENY_PRIORITY - 1)
     _int_option(merged, "max_rules", 1, 100000)
-    if merged["egress_policy"] not in ENFORCEMENT_POLICIES:
-        raise NetreqError("backend %s: option egress_policy must be one of %s, got %r"
-                          % (BACKEND, ", ".join(ENFORCEMENT_POLICIES), merged["egress_policy"]))
+    check_policy("backend %s" % BACKEND, "egress_policy", merged["egress_policy"])
     if not isinstance(merged["security_group_name"], str) or not _NSG_NAME_RE.match(merged["security_group_name"]):
         raise NetreqError("backend %s: option security_group_name must be 1-80 letters, digits, '_', '.' or '-', starting with a letter "
                           "or digit and ending with a letter, digit or '_', got %r" % (BACKEND, merged["security_group_name"]))

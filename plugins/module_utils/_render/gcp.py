@@ -60,16 +60,16 @@ import re
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
-    ENFORCEMENT_POLICIES,
     Capabilities,
     RenderContext,
+    check_policy,
     described,
-    hashed_name,
-    unique_names,
-    merge_options,
     format_network,
+    hashed_name,
+    merge_options,
     port_ranges,
     rule_tag,
+    unique_names,
 )
 
 BACKEND = "gcp"
@@ -126,9 +126,7 @@ def _options(options):
         if tags is not None:
             raise NetreqError("backend %s: options target_tags and target_service_accounts exclude each other" % BACKEND)
         merged["target_service_accounts"] = list(accounts)
-    if merged["egress_policy"] not in ENFORCEMENT_POLICIES:
-        raise NetreqError("backend %s: option egress_policy must be one of %s, got %r"
-                          % (BACKEND, ", ".join(ENFORCEMENT_POLICIES), merged["egress_policy"]))
+    check_policy("backend %s" % BACKEND, "egress_policy", merged["egress_policy"])
     deny = merged["deny_priority"]
     if deny is None:
         deny = merged["deny_priority"] = priority + 1

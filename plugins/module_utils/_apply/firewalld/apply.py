@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import runtime
@@ -249,7 +249,7 @@ class FirewalldApplier(Applier):
             write_atomic(path, config.policy_xml(item) if kind == "policies" else config.ipset_xml(item))
             self.runner.log.append("write %s" % path)
             self.files["written"].append(path)
-            _journal.fault("midway")  # test-only: a file written, the rest not, no reload yet
+            faults.fault("midway")  # test-only: a file written, the rest not, no reload yet
         for path in plan.deletes:
             os.unlink(path)
             self.runner.log.append("remove %s" % path)

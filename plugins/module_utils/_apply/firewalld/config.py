@@ -42,8 +42,6 @@ DEFAULT_TARGET = "CONTINUE"
 DEFAULT_PRIORITY = -1  # firewalld's default policy priority (not written to the file)
 SPECIAL_ZONES = ("ANY", "HOST")
 IPSET_FAMILIES = ("inet", "inet6")
-# policy children firewalld knows besides the ones the collection writes (reported as extras)
-_EXTRA_TAGS = ("service", "port", "protocol", "icmp-block", "masquerade", "forward-port", "source-port")
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")

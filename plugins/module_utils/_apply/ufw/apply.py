@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import (
     Applier,
     ApplyError,
@@ -257,7 +257,7 @@ class UfwApplier(Applier):
         for family, blocks in sorted(plan.blocks.items()):
             text = state.files[family].render(blocks, logging_lines(family, level, chains, state.ipv6))
             write_atomic(PATHS[RULES_PATHS[family]], text)
-            _journal.fault("midway")  # test-only: one file written, the others not
+            faults.fault("midway")  # test-only: one file written, the others not
         if plan.policy_changes:
             defaults = _read_text("defaults")
             for name in plan.policy_changes:

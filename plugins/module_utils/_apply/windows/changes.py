@@ -28,7 +28,7 @@ from __future__ import annotations
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.windows import rules as wr
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Plan
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import tag
-from ansible_collections.netreq.firewall.plugins.module_utils._render._base import ENFORCEMENT_POLICIES
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import POLICY_OPTIONS, check_policy
 
 # The pseudo-profile owning the rules that keep a host manageable under an allowlist.
 MANAGEMENT_PROFILE = "windows_management"
@@ -67,9 +67,8 @@ class WindowsPlan(object):
 def desired_state(rendering, egress_policy="permissive", ingress_policy="permissive",
                   management_ports=(5985, 5986), management_sources=("any",), network_profiles=None):
     """The desired state from a Windows rendering and the enforcement options; raises naming the field."""
-    for key, value in (("egress_policy", egress_policy), ("ingress_policy", ingress_policy)):
-        if value not in ENFORCEMENT_POLICIES:
-            raise wr.WindowsStateError("%s must be one of %s, got %r" % (key, ", ".join(ENFORCEMENT_POLICIES), value))
+    for key, value in zip(POLICY_OPTIONS, (ingress_policy, egress_policy)):
+        check_policy("windows", key, value, error=wr.WindowsStateError)
     if network_profiles is not None:
         network_profiles = [name for name in wr.PROFILES if name.lower() in [str(item).lower() for item in network_profiles]]
     rules = []

@@ -12,6 +12,7 @@ import os
 import pytest
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import FileBackup
 
@@ -20,7 +21,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files 
 def paths(monkeypatch, tmp_path):
     monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, "state_dir", str(tmp_path / "state"))
     monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, "lock", str(tmp_path / "run" / "netreq.lock"))
-    monkeypatch.delenv(_journal.FAULT_ENV, raising=False)
+    monkeypatch.delenv(faults.FAULT_ENV, raising=False)
     return tmp_path
 
 
@@ -81,11 +82,11 @@ def test_unreadable_journal_is_an_error(paths):
 
 
 def test_fault_hook_is_inert_without_the_variable(paths, monkeypatch):
-    _journal.fault("midway")
-    monkeypatch.setenv(_journal.FAULT_ENV, "after-apply:fail")
-    _journal.fault("midway")
+    faults.fault("midway")
+    monkeypatch.setenv(faults.FAULT_ENV, "after-apply:fail")
+    faults.fault("midway")
     with pytest.raises(RuntimeError, match="injected fault at after-apply"):
-        _journal.fault("after-apply")
+        faults.fault("after-apply")
 
 
 class _RecordingApplier(object):

@@ -8,8 +8,8 @@ import yaml
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import (
     RULE_KEYS,
     compile_rules,
-    describe_profile,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import load_profile
 
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
 
@@ -102,8 +102,8 @@ def test_selections_concatenate_profiles_in_order():
     assert [(r["profile"], r["id"]) for r in rules] == [("acme", "server_in"), ("pdq_connect", "web_app")]
 
 
-def test_describe_profile():
-    summary = describe_profile("rackspace_pdr")
-    assert summary["options"] == ["troubleshooting_ssh"]
-    assert summary["variant_parameter"] == "datacenter"
-    assert summary["parameters"]["datacenter"]["choices"] == ["us", "eu"]
+def test_a_loaded_profile_knows_its_options_variant_and_parameters():
+    profile = load_profile("rackspace_pdr")
+    assert list(profile.options) == ["troubleshooting_ssh"]
+    assert profile.variant_parameter == "datacenter"
+    assert profile.parameters["datacenter"]["choices"] == ["us", "eu"]
