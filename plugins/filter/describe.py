@@ -42,13 +42,15 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import is_builtin, load_profile
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import profile_markdown
 
 
 def describe(profile):
-    """Shell over ``_render._markdown.profile_markdown``: errors as filter errors."""
+    """Shell over ``_render._markdown.profile_markdown``: loads the profile, errors as filter errors."""
     try:
-        return profile_markdown(profile)
+        loaded = load_profile(profile)
+        return profile_markdown(loaded, builtin=is_builtin(loaded))
     except NetreqError as exc:
         raise AnsibleFilterError("netreq.firewall.describe: %s" % exc)
 

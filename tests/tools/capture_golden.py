@@ -16,7 +16,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, os.path.join(REPO, "tests", "golden"))
 
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from collection_path import ensure_collection_path  # noqa: E402  pylint: disable=wrong-import-position
+
+ensure_collection_path()
 import cases  # noqa: E402  pylint: disable=wrong-import-position
 
 

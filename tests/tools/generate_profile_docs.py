@@ -15,9 +15,11 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from collection_path import ensure_collection_path  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles, load_profile  # noqa: E402
+ensure_collection_path()
+
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles, is_builtin, load_profile  # noqa: E402
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import profile_markdown  # noqa: E402
 
 DOCS = os.path.join(REPO, "docs", "profiles")
@@ -30,7 +32,7 @@ def expected_files():
              "| profile | vendor | product | components |", "|---|---|---|---|"]
     for name in builtin_profiles():
         profile = load_profile(name)
-        files[name + ".md"] = profile_markdown(profile)
+        files[name + ".md"] = profile_markdown(profile, builtin=is_builtin(profile))
         index.append("| [`%s`](%s.md) | %s | %s | %s |" % (name, name, profile.vendor, profile.product,
                                                            ", ".join("`%s`" % c for c in profile.components)))
     files["README.md"] = "\n".join(index) + "\n"

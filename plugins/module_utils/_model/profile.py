@@ -73,6 +73,11 @@ def _read_yaml(path):
         raise ProfileError("not valid YAML: %s" % exc, origin=path)
 
 
+def is_builtin(profile):
+    """Whether the loaded ``profile`` came from the collection's own catalog."""
+    return bool(profile.origin) and os.path.dirname(profile.origin) == CATALOG_DIR
+
+
 def load_profile(spec):
     """A validated ``Profile`` from a built-in name, a file path or a dict."""
     if isinstance(spec, Profile):

@@ -10,9 +10,7 @@ so the tables show the same columns as the vendor tables plus the source quote.
 
 from __future__ import annotations
 
-import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import CATALOG_DIR, load_profile
 
 
 def _cell(text):
@@ -61,17 +59,15 @@ def _list(items):
     return ", ".join("`%s`" % item for item in items)
 
 
-def _builtin(profile):
-    """Whether ``profile`` was loaded from the collection's own catalog."""
-    return bool(profile.origin) and os.path.dirname(profile.origin) == CATALOG_DIR
+def profile_markdown(profile, builtin=False):
+    """The whole profile (a loaded ``Profile``): metadata, parameters, and one row per requirement.
 
-
-def profile_markdown(profile):
-    """The whole profile: metadata, parameters, and one row per requirement."""
-    profile = load_profile(profile)
+    Pure like every renderer: the caller loads the profile and says whether it
+    is one of the collection's own (``builtin``), which only changes the header.
+    """
     source = profile.source
     lines = ["# %s: %s" % (profile.vendor, profile.product), ""]
-    if _builtin(profile):
+    if builtin:
         lines.append("Built-in profile `%s`, generated from `catalog/%s.yml`; do not edit by hand." % (profile.name, profile.name))
     else:
         lines.append("Profile `%s`, %s." % (profile.name, "from `%s`" % profile.origin if profile.origin else "given as data"))

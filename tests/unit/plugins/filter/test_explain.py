@@ -13,6 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.filter.describe import describe
 from ansible_collections.netreq.firewall.plugins.filter.explain import explain
+from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import load_profile
 from ansible_collections.netreq.firewall.plugins.module_utils._render._markdown import profile_markdown
 
 PDR_US = [{"profile": "rackspace_pdr", "component": "appliance",
@@ -80,7 +81,7 @@ def test_bad_arguments_name_the_field(kwargs, message):
 
 
 def test_describe_gives_custom_profiles_the_tables_of_the_built_in_ones():
-    assert describe("rackspace_pdr") == profile_markdown("rackspace_pdr")
+    assert describe("rackspace_pdr") == profile_markdown(load_profile("rackspace_pdr"), builtin=True)
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "docs", "profiles", "rackspace_pdr.md")) as stream:
         assert describe("rackspace_pdr") == stream.read()
     text = describe(LAB)
