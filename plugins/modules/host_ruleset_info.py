@@ -269,8 +269,8 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import ApplyError, CommandRunner
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import CommandRunner
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC, unpack_renderings
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import applier_for, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._live.state import inspect

@@ -88,11 +88,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import noop_memo as _noop_memo
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTION_ORDER, select_backend
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import CommandRunner, InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import CommandRunner
 
 # Names resolved on the host compare in full; module level so the unit tests can repoint it.
 RESOLVE_STATE_PATH = _ownership.RESOLVE_STATE_PATH

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 # re-exported: the host modules detect through here
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import (  # noqa: F401 pylint: disable=unused-import
     DETECTION_ORDER,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 
 UFW_CONF = "/etc/ufw/ufw.conf"
 # where ufw keeps its state (the ufw applier's PATHS start as a copy, which the unit tests repoint)

@@ -37,8 +37,9 @@ import json
 import os
 import time
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError, read_bytes, write_atomic
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import read_bytes, write_atomic
 
 # Where the state, the status and the refresher live; module level so the unit tests can point them at a fake root.
 PATHS = {"state": _ownership.RESOLVE_STATE_PATH, "status": _ownership.RESOLVE_STATUS_PATH, "script": _ownership.RESOLVE_SCRIPT}

@@ -15,26 +15,10 @@ journal, the expiry timers and the plan shape with it.
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 
 # Commands run with the C locale so their output and messages can be parsed.
 C_LOCALE = {"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C"}
-
-
-class ApplyError(NetreqError):
-    """A step failed; ``details`` are added to the module result (``changed`` says whether the host changed)."""
-
-    def __init__(self, message, changed=False, untouched=False, **details):
-        super().__init__(message)
-        self.changed = changed
-        # raised by an apply step that left the host exactly as it was (a refused transaction):
-        # there is nothing to roll back. Any other failure during apply is rolled back.
-        self.untouched = untouched
-        self.details = details
-
-
-class InputError(ApplyError):
-    """The input is invalid; raised by ``validate`` before the host is read or touched."""
 
 
 # ---------------------------------------------------------------- commands

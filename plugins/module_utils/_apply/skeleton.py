@@ -40,7 +40,7 @@ from __future__ import annotations
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import expiry as _expiry
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, InputError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import DEFAULT_LOCK_TIMEOUT
 # re-exported: the appliers import the file helpers from here
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import (  # noqa: F401 pylint: disable=unused-import
@@ -50,12 +50,10 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files 
 )
 # re-exported: the appliers import the plan shape from here
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.plan import Plan, diff_entries  # noqa: F401 pylint: disable=unused-import
-# re-exported: the appliers import the runner and the error types from here
+# re-exported: the appliers import the runner from here (the error types live in _model/errors.py)
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import (  # noqa: F401 pylint: disable=unused-import
     C_LOCALE,
-    ApplyError,
     CommandRunner,
-    InputError,
 )
 
 

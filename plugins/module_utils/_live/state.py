@@ -31,7 +31,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import ApplyError, diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._live.flows import Flow
 from ansible_collections.netreq.firewall.plugins.module_utils._live.foreign import (
     firewalld_overrides,

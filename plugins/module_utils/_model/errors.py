@@ -62,6 +62,22 @@ class UnsupportedRuleError(NetreqError):
         super().__init__(message)
 
 
+class ApplyError(NetreqError):
+    """A step failed; ``details`` are added to the module result (``changed`` says whether the host changed)."""
+
+    def __init__(self, message, changed=False, untouched=False, **details):
+        super().__init__(message)
+        self.changed = changed
+        # raised by an apply step that left the host exactly as it was (a refused transaction):
+        # there is nothing to roll back. Any other failure during apply is rolled back.
+        self.untouched = untouched
+        self.details = details
+
+
+class InputError(ApplyError):
+    """The input is invalid; raised by ``validate`` before the host is read or touched."""
+
+
 def did_you_mean(word, choices):
     """`` (did you mean X?)`` for a near miss among ``choices``, else an empty string."""
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of
@@ -36,9 +37,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld i
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_POLICY_PREFIX, OWNER
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import (
     Applier,
-    ApplyError,
     FileBackup,
-    InputError,
     Plan,
     diff_entries,
     write_atomic,

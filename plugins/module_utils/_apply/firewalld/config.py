@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.fingerprint import owned, owned_files
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_POLICY_PREFIX
 

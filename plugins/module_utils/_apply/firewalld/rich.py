@@ -33,6 +33,8 @@ import re
 import shlex
 import xml.etree.ElementTree as ET
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
+
 # slot -> the part names that fill it, in the order firewalld prints the slots
 SLOTS = ("source", "destination", "element", "log", "audit", "action")
 # part name -> (slot, attributes in print order, limit allowed)
@@ -77,7 +79,7 @@ _SIMPLE_RE = re.compile(r"^\s*%s(?:\s+%s)*\s*$" % (_TOKEN, _TOKEN))
 _TOKEN_RE = re.compile(_TOKEN)
 
 
-class RichRuleError(ValueError):
+class RichRuleError(InputError, ValueError):
     """A rich rule this module cannot parse or that firewalld would refuse; the message says why."""
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import ApplyError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld.config import (
     DEFAULT_PRIORITY,
     DEFAULT_TARGET,

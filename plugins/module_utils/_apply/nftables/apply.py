@@ -46,7 +46,8 @@ import os
 import re
 import tempfile
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Applier, ApplyError, Plan, diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Applier, Plan, diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import nft_present
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.text import (

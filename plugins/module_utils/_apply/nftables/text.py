@@ -34,7 +34,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 
 
 class RulesetError(InputError):

@@ -41,12 +41,11 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, InputError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import (
     Applier,
-    ApplyError,
     FileBackup,
-    InputError,
     read_bytes,
     write_atomic,
 )

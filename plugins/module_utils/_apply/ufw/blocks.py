@@ -27,6 +27,7 @@ plan: writing it would overwrite that rule.
 
 from __future__ import annotations
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Plan
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.files import new_block, policy_name
 
@@ -35,7 +36,7 @@ POLICY_CHAINS = {"incoming": "input", "outgoing": "output", "routed": "forward"}
 MANAGED_POLICIES = ("incoming", "outgoing")
 
 
-class PlanError(ValueError):
+class PlanError(ApplyError, ValueError):
     """The wanted state cannot be applied without touching what this call does not own."""
 
 

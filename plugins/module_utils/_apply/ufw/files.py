@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.rules import (
     CHAIN_PREFIX,
     TUPLE_MARK,
@@ -59,7 +60,7 @@ _ASSIGNMENT = re.compile(r'^\w+="?\w+"?')
 _LIMIT_ARGS = ["-m", "limit", "--limit", "3/min", "--limit-burst", "10"]
 
 
-class FileFormError(ValueError):
+class FileFormError(ApplyError, ValueError):
     """A rules file that is not in the form ufw writes."""
 
 

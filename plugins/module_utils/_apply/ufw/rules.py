@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
+
 ACTIONS = ("allow", "deny", "reject", "limit")
 LOG_WORDS = ("log", "log-all")
 PROTOCOLS = ("any", "tcp", "udp", "ah", "esp", "gre", "ipv6", "igmp", "vrrp")
@@ -46,7 +48,7 @@ PORT_RE = re.compile(r"^[1-9][0-9]*$")
 LIMIT_LOG = "-m limit --limit 3/min --limit-burst 10"
 
 
-class RuleError(ValueError):
+class RuleError(InputError, ValueError):
     """A rule the module cannot accept; the message says why."""
 
 

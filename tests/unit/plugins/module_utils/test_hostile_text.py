@@ -32,8 +32,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld i
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import files as _ufw_files
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import rules as _ufw_rules
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import BACKENDS, render, renderer_options
 

@@ -3,8 +3,7 @@
 import pytest
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import InputError
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.probe import NOT_PROBED, plan_probes, summarize
 from ansible_collections.netreq.firewall.plugins.plugin_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
