@@ -32,50 +32,22 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.fingerprint import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTION_ORDER
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import LINUX_HOST_BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.noop_memo import memo_key
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_POLICY_PREFIX
 from ansible_collections.netreq.firewall.plugins.plugin_utils._proxy import squid
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import split_remote
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render, renderer, renderer_options
 from ansible_collections.netreq.firewall.plugins.plugin_utils._answer_bound import NoAnswer, answer_within
 
-# The Linux host backends: the ones the host side detects among (a unit test holds them
-# equal to the renderers of kind host on linux). Only their renderers are imported.
-HOST_BACKENDS = DETECTION_ORDER
+# The Linux host backends, from the backend registry; only their renderers are imported.
+HOST_BACKENDS = LINUX_HOST_BACKENDS
 # Imported with this plugin, in Ansible's main process, so forked workers (one per host)
 # inherit them instead of each compiling them again.
 HOST_RENDERERS = tuple(renderer(name) for name in HOST_BACKENDS)
 # host_ruleset's options, as the module declares them (the module itself is not imported
 # here: it would bring every applier into the controller's process)
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
-
-
-def _ufw_params(rendering, options):
-    policies = rendering.get("default_policies") or {}
-    # ``params`` of a ufw rendering is for community.general.ufw; the applier reads ``args``
-    rules = [{key: rule[key] for key in ("id", "comment", "args")} for rule in rendering["rules"]]
-    params = {"rules": rules, "enabled": True}
-    for direction in ("incoming", "outgoing"):
-        if policies.get(direction):
-            params["default_%s" % direction] = policies[direction]
-    return params
-
-
-def _firewalld_params(rendering, options):
-    return {"policies": rendering["policies"], "ipsets": rendering["ipsets"],
-            "policy_prefix": options.get("policy_prefix") or FIREWALLD_POLICY_PREFIX}
-
-
-def _nftables_params(rendering, options):
-    # ``rules`` would only let the applier check that rules and ruleset come from one rendering,
-    # which they do here by construction
-    return {"table": rendering["table"], "ruleset": rendering["ruleset"]}
-
-
-# The options of each backend's applier, from its rendering.
-APPLIER_PARAMS = {"firewalld": _firewalld_params, "ufw": _ufw_params, "nftables": _nftables_params}
 
 
 # Renderer options the task sets from its own options, not through render_options.
@@ -169,7 +141,7 @@ def render_for_host(rules, backend, args, memos=None):
             renderings[name] = {"error": str(exc)}
             continue
         renderings[name] = {
-            "params": APPLIER_PARAMS[name](rendering, opts),
+            "params": renderer(name).applier_params(rendering, opts),
             "resolve": {"entries": rendering["resolve_sets"], "widenings": rendering["widenings"],
                         "proxy_allowlist": rendering["proxy_allowlist"]}}
         if name in memos and not rendering["resolve_sets"]:

@@ -46,10 +46,12 @@ def _nftables():
     return applier.NftablesApplier, applier.ARGUMENT_SPEC, applier.REQUIRED_IF
 
 
-# name -> loader of (applier class, its argument spec, required_if). The appliers are imported
-# only when asked for: a run compiles just the backend it uses (the payload still carries all
-# three, since the module's imports are collected from its whole source).
-APPLIERS = {"firewalld": _firewalld, "ufw": _ufw, "nftables": _nftables}
+# name -> loader of (applier class, its argument spec, required_if), for the registry's Linux
+# host backends. The appliers are imported only when asked for: a run compiles just the backend
+# it uses. Each loader names its module in an import statement, not through importlib, because
+# Ansible collects a module's payload from the imports written in its source.
+_LOADERS = {"firewalld": _firewalld, "ufw": _ufw, "nftables": _nftables}
+APPLIERS = {name: _LOADERS[name] for name in DETECTION_ORDER}
 
 
 def memo_for(backend, renderings):

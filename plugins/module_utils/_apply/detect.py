@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import LINUX_HOST_BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
 
 UFW_CONF = "/etc/ufw/ufw.conf"
@@ -75,8 +76,10 @@ DETECTORS = {
     "ufw": lambda runner: ufw_enabled(),
     "nftables": nft_present,
 }
-# the order auto detection tries them in
-DETECTION_ORDER = ("firewalld", "ufw", "nftables")
+# the order auto detection tries them in: the registry's (firewalld, ufw, nftables)
+DETECTION_ORDER = LINUX_HOST_BACKENDS
+if set(DETECTORS) != set(DETECTION_ORDER):  # a backend added to the registry needs its detector here
+    raise ImportError("host detectors %s do not match the registry's Linux backends %s" % (sorted(DETECTORS), DETECTION_ORDER))
 
 
 def select_backend(requested, runner):

@@ -18,6 +18,7 @@ import base64
 import json
 import zlib
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import LINUX_HOST_BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (
     DEFAULT_FQDN_STRATEGY,
     ENFORCEMENT_POLICIES,
@@ -36,7 +37,7 @@ HOST_APPLY_SPEC = dict(
 
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),
-    backend=dict(type="str", choices=["auto", "firewalld", "ufw", "nftables"], default="auto"),
+    backend=dict(type="str", choices=["auto"] + list(LINUX_HOST_BACKENDS), default="auto"),
     ingress_policy=dict(type="str", choices=list(ENFORCEMENT_POLICIES), default="permissive"),
     egress_policy=dict(type="str", choices=list(ENFORCEMENT_POLICIES), default="permissive"),
     management=dict(type="dict", options=dict(port=dict(type="int", required=True),

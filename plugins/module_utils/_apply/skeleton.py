@@ -40,7 +40,7 @@ from __future__ import annotations
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import expiry as _expiry
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import journal as _journal
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import faults
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, InputError, NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import DEFAULT_LOCK_TIMEOUT
 # re-exported: the appliers import the file helpers from here
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import (  # noqa: F401 pylint: disable=unused-import
@@ -78,11 +78,6 @@ class Applier(object):
 
     # a NoopMemo (see _noop_memo) that a dispatching module sets; runs record proven no-ops in it
     memo = None
-
-    @classmethod
-    def detect(cls, runner):
-        """Whether the host runs this backend (for ``backend: auto``); cheap and read only."""
-        raise NotImplementedError
 
     @classmethod
     def fingerprint(cls, runner, params):

@@ -26,6 +26,7 @@ import hashlib
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import addresses as addr
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import BY_NAME
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import (
     NetreqError,
     UnsupportedRuleError,
@@ -69,6 +70,12 @@ class Capabilities:
         self.port_ranges = port_ranges
         self.resolve_names = resolve_names
         self.dynamic_keywords = dynamic_keywords
+
+    @classmethod
+    def of(cls, backend, **abilities):
+        """The capabilities of ``backend``: kind and platform from the backend registry, the rest as given."""
+        entry = BY_NAME[backend]
+        return cls(entry.kind, entry.platform, **abilities)
 
     def fqdn_strategies(self):
         """The FQDN strategies this backend accepts, in the order error messages suggest them."""

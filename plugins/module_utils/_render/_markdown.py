@@ -11,8 +11,6 @@ so the tables show the same columns as the vendor tables plus the source quote.
 from __future__ import annotations
 
 
-
-
 def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 

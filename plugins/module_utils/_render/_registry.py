@@ -6,8 +6,10 @@
 
 Every backend module under ``_render/`` declares ``BACKEND``, its
 ``CAPABILITIES`` (``_base.Capabilities``: host or cloud, address families,
-ICMP, port ranges, name resolution) and ``render(rules, **options)``.
-Adding a backend means adding such a module and its name in ``BACKENDS``; the
+ICMP, port ranges, name resolution), ``render(rules, **options)`` and, for a
+Linux host backend, ``applier_params(rendering, options)`` (what its applier
+takes from a rendering). The backends are the names of ``_model/backends.py``,
+each the name of its module here; the
 ``render`` filter's choices, ``playbooks/plan.yml`` and the tests are checked
 against ``BACKENDS`` (tests/unit/plugins/module_utils/render/test_registry.py).
 
@@ -20,13 +22,13 @@ from __future__ import annotations
 
 import importlib
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import check_rules
 
-# The backends, each the name of its module under _render/. A module is imported the
-# first time its backend is used: Ansible's collection loader compiles a plugin's source
-# on every run, and a host run renders three host backends, not the cloud ones.
-BACKENDS = ("firewalld", "ufw", "nftables", "windows", "aws", "azure", "gcp")
+# A renderer module is imported the first time its backend is used: Ansible's collection
+# loader compiles a plugin's source on every run, and a host run renders three host
+# backends, not the cloud ones.
 _RENDER_PACKAGE = "ansible_collections.netreq.firewall.plugins.module_utils._render."
 _LOADED = {}
 

@@ -87,7 +87,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "aws"
-CAPABILITIES = Capabilities("cloud", "aws", icmp=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True)
 
 DEFAULT_OPTIONS = {
     "group_name": _ownership.CLOUD_NAME_PREFIX,

@@ -82,7 +82,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "azure"
-CAPABILITIES = Capabilities("cloud", "azure", icmp=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True)
 
 DEFAULT_OPTIONS = {
     "name_prefix": _ownership.CLOUD_NAME_PREFIX,

@@ -111,7 +111,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "firewalld"
-CAPABILITIES = Capabilities("host", "linux", icmp=True, resolve_names=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True, resolve_names=True)
 
 DEFAULT_OPTIONS = {
     "policy_prefix": _ownership.FIREWALLD_POLICY_PREFIX,
@@ -303,3 +303,9 @@ def render(rules, **options):
             policies[rule["direction"]]["rich_rules"].append({"id": rule["id"], "tag": tag, "rule": text})
 
     return ctx.envelope(policies=[policies[direction] for direction, *_rest in _POLICIES], ipsets=ipsets)
+
+
+def applier_params(rendering, options):
+    """What the firewalld applier takes from a rendering: the policies, the ipsets and the owned prefix."""
+    return {"policies": rendering["policies"], "ipsets": rendering["ipsets"],
+            "policy_prefix": options.get("policy_prefix") or _ownership.FIREWALLD_POLICY_PREFIX}

@@ -73,7 +73,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "gcp"
-CAPABILITIES = Capabilities("cloud", "gcp", icmp=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True)
 
 DEFAULT_OPTIONS = {
     "name_prefix": _ownership.CLOUD_NAME_PREFIX,

@@ -120,7 +120,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "nftables"
-CAPABILITIES = Capabilities("host", "linux", icmp=True, resolve_names=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True, resolve_names=True)
 
 DEFAULT_OPTIONS = {
     "table_name": _ownership.NFT_TABLE,
@@ -315,3 +315,12 @@ def render(rules, **options):
     ruleset = _ruleset(table, chains, sets, entries, opts["management"])
     public_chains = [{key: chain[key] for key in ("name", "hook", "direction", "policy")} for chain in chains]
     return ctx.envelope(table=table, chains=public_chains, sets=sets, rules=entries, ruleset=ruleset)
+
+
+def applier_params(rendering, options):
+    """What the nftables applier takes from a rendering: the table and its ruleset.
+
+    ``rules`` would only let the applier check that rules and ruleset come from
+    one rendering, which they do here by construction.
+    """
+    return {"table": rendering["table"], "ruleset": rendering["ruleset"]}

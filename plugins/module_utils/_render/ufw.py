@@ -89,7 +89,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 
 BACKEND = "ufw"
 # ufw's rule syntax has no ICMP (it keeps ICMP in before.rules) and no address sets
-CAPABILITIES = Capabilities("host", "linux", icmp=False, resolve_names=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=False, resolve_names=True)
 
 DEFAULT_OPTIONS = {
     "ingress_policy": "permissive",
@@ -229,3 +229,14 @@ def render(rules, **options):
     defaults = {direction: "deny" if opts["%s_policy" % key] == "allowlist" else None
                 for direction, key in (("incoming", "ingress"), ("outgoing", "egress"))}
     return ctx.envelope(rules=result, default_policies=defaults)
+
+
+def applier_params(rendering, options):
+    """What the ufw applier takes from a rendering: each rule's ``args`` (``params`` is for community.general.ufw)."""
+    policies = rendering.get("default_policies") or {}
+    rules = [{key: rule[key] for key in ("id", "comment", "args")} for rule in rendering["rules"]]
+    params = {"rules": rules, "enabled": True}
+    for direction in ("incoming", "outgoing"):
+        if policies.get(direction):
+            params["default_%s" % direction] = policies[direction]
+    return params

@@ -66,7 +66,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
 )
 
 BACKEND = "windows"
-CAPABILITIES = Capabilities("host", "windows", icmp=True, dynamic_keywords=True)
+CAPABILITIES = Capabilities.of(BACKEND, icmp=True, dynamic_keywords=True)
 
 PROFILES = ("domain", "private", "public")
 

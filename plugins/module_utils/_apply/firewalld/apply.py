@@ -46,7 +46,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply import fing
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import (
     FIREWALLD_CONFIG_DIR,
     FIREWALLD_SYSTEM_DIR,
-    firewalld_runs,
 )
 
 # The options of netreq.firewall.firewalld_ruleset (and of the firewalld part of host_ruleset).
@@ -108,11 +107,6 @@ class FirewalldApplier(Applier):
         self.prefix = None  # set by validate
         self.reloaded = False
         self.files = {"written": [], "removed": []}
-
-    @classmethod
-    def detect(cls, runner):
-        """firewalld is the backend when its unit is active (see ``_host_detect.firewalld_runs``)."""
-        return firewalld_runs(runner)
 
     @classmethod
     def fingerprint(cls, runner, params):

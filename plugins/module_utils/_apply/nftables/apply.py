@@ -48,7 +48,6 @@ import tempfile
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Applier, Plan, diff_entries
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import nft_present
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.text import (
     RulesetError,
@@ -127,11 +126,6 @@ class NftablesApplier(Applier):
 
     backend = "nftables"
     _listed = None  # (nft's listing of the desired table, its canonical form) once prepare has it
-
-    @classmethod
-    def detect(cls, runner):
-        """Plain nftables is the fallback backend: it is there whenever nft is."""
-        return nft_present(runner)
 
     @classmethod
     def fingerprint(cls, runner, params):

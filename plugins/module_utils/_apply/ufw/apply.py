@@ -50,7 +50,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton im
     write_atomic,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import UFW_PATHS, ufw_enabled
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import UFW_PATHS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import UFW_COMMENT_PREFIX
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.files import (
@@ -188,11 +188,6 @@ class UfwApplier(Applier):
     backend = "ufw"
     # ufw loads its saved rules, temporary ones included, at every boot: _expiry handles them then
     expiry_at_boot = True
-
-    @classmethod
-    def detect(cls, runner):
-        """ufw is the host's firewall when ufw.conf says ENABLED=yes (read from the file, nothing run)."""
-        return ufw_enabled(PATHS["conf"])
 
     @classmethod
     def fingerprint(cls, runner, params):

@@ -27,14 +27,13 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.action.host_ruleset import APPLIER_PARAMS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config as _firewalld_config
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import files as _ufw_files
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import rules as _ufw_rules
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError, NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import BACKENDS, render, renderer_options
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import BACKENDS, render, renderer, renderer_options
 
 MARK = "netreq-pwned"
 HOSTILE = [
@@ -102,7 +101,7 @@ def _check_rendering(backend, rendering):
         if MARK in text:
             assert key in DATA_KEYS.get(backend, ()), "%s: profile text in %s=%r" % (backend, key, text)
     if backend in LINUX:
-        params = APPLIER_PARAMS[backend](rendering, {})
+        params = renderer(backend).applier_params(rendering, {})
         assert MARK not in json.dumps(params), "%s: profile text reached the applier's input" % backend
 
 

@@ -21,6 +21,7 @@ import pytest
 import recorded_host
 import yaml
 
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTORS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config as _firewalld_config
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich as _firewalld_rich
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import runtime as _firewalld_runtime
@@ -139,7 +140,7 @@ class FakeRunner(object):
 def test_detect(paths, codes, expected, calls):
     """firewalld is the backend when its unit is active; without systemd, when firewall-cmd --state says running."""
     runner = FakeRunner(paths, codes)
-    assert FirewalldApplier.detect(runner) is expected
+    assert DETECTORS["firewalld"](runner) is expected
     assert calls is None or runner.calls == calls
 
 

@@ -13,6 +13,8 @@ import pytest
 import recorded_host
 import yaml
 
+from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTORS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.modules import ufw_ruleset
 
@@ -27,6 +29,7 @@ def fake_root(recorded, monkeypatch):
     paths = dict((name, recorded.path(path)) for name, path in _ufw_apply.PATHS.items())
     paths["proc_ipv6"] = "/"
     monkeypatch.setattr(_ufw_apply, "PATHS", paths)
+    monkeypatch.setattr(_host_detect, "UFW_CONF", paths["conf"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))
@@ -58,7 +61,7 @@ def test_a_thousand_rules_in_one_call(recorded):
 @pytest.mark.parametrize("conf, expected", [("ENABLED=yes\n", True), ("ENABLED=no\n", False), (None, False)])
 def test_detect_reads_ufw_conf_only(recorded, conf, expected):
     recorded.write_files({"/etc/ufw/ufw.conf": conf})
-    assert _ufw_apply.UfwApplier.detect(None) is expected
+    assert DETECTORS["ufw"](None) is expected
     assert recorded.calls == []
 
 
