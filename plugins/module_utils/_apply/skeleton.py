@@ -112,11 +112,15 @@ class Applier(object):
         return FileBackup(())
 
     def apply(self, desired, state, plan):
-        """Make the host hold ``desired``: one batch write. The only step besides rollback that changes it."""
+        """Make the host hold ``desired``: one batch write. The only step besides rollback that changes it.
+
+        Returns None, or the plan it carried out when it had to plan again (ufw
+        has its files rewritten in its own form first); ``verify`` gets that one.
+        """
         raise NotImplementedError
 
-    def verify(self, desired, live):
-        """Raise ApplyError when the state read back after ``apply`` is not the desired one."""
+    def verify(self, desired, live, plan):
+        """Raise ApplyError when the state read back after ``apply`` is not what ``plan`` made of it."""
         raise NotImplementedError
 
     def rollback(self, backup, state):
@@ -127,8 +131,8 @@ class Applier(object):
         """A readable text of an owned state, for ``diff``."""
         raise NotImplementedError
 
-    def describe_desired(self, desired):
-        """A readable text of the desired state, in the same form as ``describe``."""
+    def describe_desired(self, desired, plan):
+        """A readable text of the desired state (as ``plan`` leaves the host), in the same form as ``describe``."""
         raise NotImplementedError
 
     def subject(self, desired):
@@ -200,7 +204,7 @@ class Applier(object):
         if self.module._diff:
             result["diff"] = {
                 "before": self.describe(state),
-                "after": self.describe_desired(desired) if plan.changed else self.describe(state),
+                "after": self.describe_desired(desired, plan) if plan.changed else self.describe(state),
                 "before_header": "%s (live)" % self.subject(desired),
                 "after_header": "%s (desired)" % self.subject(desired),
             }
@@ -224,7 +228,7 @@ class Applier(object):
         journal.write(self.journal_backup(backup))  # before the first change; a full disk stops here
         try:
             faults.fault("before-apply")
-            self.apply(desired, state, plan)
+            applied = self.apply(desired, state, plan) or plan
             faults.fault("after-apply")
         except ApplyError as exc:
             if exc.untouched:  # the write that failed changed nothing: the old state is intact
@@ -238,7 +242,7 @@ class Applier(object):
         else:
             try:
                 live = self.read()
-                self.verify(desired, live)
+                self.verify(desired, live, applied)
                 self.confirm = _journal.confirm_or_clear(self, journal, backup)
                 return live
             except Exception as exc:  # pylint: disable=broad-except

@@ -93,6 +93,17 @@ def _kind(ipset):
     return "%s family=%s" % (ipset["type"], ipset["family"])
 
 
+class FirewalldPlan(Plan):
+    """The shared ``Plan`` plus what the applier writes: ``writes`` ``(kind, name, item)``, the policies as
+    written (``targets``), and the owned files to remove (``deletes``)."""
+
+    def __init__(self, *args, **kwargs):
+        self.writes = kwargs.pop("writes")
+        self.targets = kwargs.pop("targets")
+        self.deletes = kwargs.pop("deletes")
+        super().__init__(*args, **kwargs)
+
+
 class FirewalldApplier(Applier):
     """Owned firewalld policies and ipsets as XML files under /etc/firewalld plus one reload."""
 
@@ -107,6 +118,7 @@ class FirewalldApplier(Applier):
         self.prefix = None  # set by validate
         self.reloaded = False
         self.files = {"written": [], "removed": []}
+        self.unchecked = False  # whether prepare found no firewalld parser to check the rich rules with
 
     @classmethod
     def fingerprint(cls, runner, params):
@@ -136,13 +148,19 @@ class FirewalldApplier(Applier):
             raise InputError("policies: zone(s) %s do not exist in firewalld's configuration" % ", ".join(missing))
         return desired
 
+    def prepare(self, desired):
+        """firewalld's own parser reads every rich rule before anything is read or written."""
+        self._check_rules(desired, [(name, text) for name, policy in sorted(desired["policies"].items())
+                                    for text in policy["rich_rules"]])
+        return desired
+
     def read(self):
         return {"permanent": config.read_permanent(self.path(), self.prefix),
                 "runtime": runtime.read_runtime(self.source, self.prefix)}
 
     def plan(self, desired, state):
         perm, live = state["permanent"], state["runtime"]
-        added, removed, settings, unchanged, new_rules = [], [], [], 0, []
+        added, removed, settings, unchanged, new_rules = [], [], [], 0, 0
         writes, drift, targets = [], [], {}
         for name, want in sorted(desired["policies"].items()):
             have = perm["policies"].get(name)
@@ -161,7 +179,7 @@ class FirewalldApplier(Applier):
             added.extend("%s: %s" % (name, text) for text in sorted(rules_added, key=want["rich_rules"].index))
             removed.extend("%s: %s" % (name, text) for text in rules_removed + have["extras"])
             unchanged += len(set(want["rich_rules"])) - len(rules_added)
-            new_rules.extend((name, text) for text in rules_added)
+            new_rules += len(rules_added)
             if perm["policies"].get(name) is None or "broken" in perm["policies"][name] or \
                     _compared(perm["policies"][name]) != _compared(target):
                 writes.append(("policies", name, target))
@@ -190,13 +208,15 @@ class FirewalldApplier(Applier):
         if drift and not writes:
             settings.append({"name": "runtime", "before": "differs from the permanent configuration: %s" % ", ".join(drift),
                              "after": "reloaded from the permanent configuration"})
-        self._check_new_rules(desired, new_rules)
-        plan = Plan(added, removed, unchanged, settings,
-                    existed=bool(perm["policies"] or perm["ipsets"] or live["policies"] or live["ipsets"]),
-                    remains=bool(desired["policies"] or desired["ipsets"]))
-        plan.writes, plan.targets = writes, targets
-        plan.deletes = [path for (kind, name), path in sorted(perm["files"].items()) if name not in desired[kind]]
-        return plan
+        if self.unchecked and new_rules:
+            self.warnings.append("firewalld's Python package (python3-firewall) cannot be imported: new rich rules "
+                                 "were checked by the module's parser only; firewalld checks them at the reload")
+        return FirewalldPlan(
+            added, removed, unchanged, settings,
+            existed=bool(perm["policies"] or perm["ipsets"] or live["policies"] or live["ipsets"]),
+            remains=bool(desired["policies"] or desired["ipsets"]),
+            writes=writes, targets=targets,
+            deletes=[path for (kind, name), path in sorted(perm["files"].items()) if name not in desired[kind]])
 
     def _target_policy(self, want, have):
         """The policy as it will be written: the input, keeping an unmanaged description, short and priority."""
@@ -208,17 +228,16 @@ class FirewalldApplier(Applier):
         target["priority"] = keep.get("priority", config.DEFAULT_PRIORITY)
         return target
 
-    def _check_new_rules(self, desired, new_rules):
-        """Run the rules the host does not hold yet through firewalld's own parser; refuse any it reads differently."""
-        if not new_rules:
+    def _check_rules(self, desired, rules):
+        """Run ``rules`` (policy, text) through firewalld's own parser; refuse any it reads differently."""
+        if not rules:
             return
         check = runtime.firewalld_rule_check()
         if check is None:
-            self.warnings.append("firewalld's Python package (python3-firewall) cannot be imported: new rich rules "
-                                 "were checked by the module's parser only; firewalld checks them at the reload")
+            self.unchecked = True  # said by ``plan`` when there are new rules, so a no-op stays silent
             return
         errors = []
-        for name, text in new_rules:
+        for name, text in rules:
             ids = ", ".join(desired["origins"][name].get(text) or ["none"])
             try:
                 theirs = rich.parse(check(text)).text()
@@ -255,7 +274,7 @@ class FirewalldApplier(Applier):
         if done:
             self.runner.log.append(done)
 
-    def verify(self, desired, live):
+    def verify(self, desired, live, plan):
         live = live["runtime"]
         problems = []
         for name, want in desired["policies"].items():
@@ -301,7 +320,7 @@ class FirewalldApplier(Applier):
     def describe(self, state):
         return _describe(state["permanent"]["policies"], state["permanent"]["ipsets"])
 
-    def describe_desired(self, desired):
+    def describe_desired(self, desired, plan):
         return _describe(desired["policies"], desired["ipsets"])
 
     def report(self, desired, state, plan):

@@ -314,7 +314,7 @@ class NftablesApplier(Applier):
             raise ApplyError("cannot write the boot record of table %s %s (%s): %s"
                              % (family, name, nft_record_path(family, name), exc))
 
-    def verify(self, desired, live):
+    def verify(self, desired, live, plan):
         if live.persist_known and live.persisted != desired.record:
             raise ApplyError("the boot record %s does not hold the table just applied"
                              % nft_record_path(desired.family, desired.name))
@@ -365,7 +365,7 @@ class NftablesApplier(Applier):
     def describe(self, state):
         return state.canonical
 
-    def describe_desired(self, desired):
+    def describe_desired(self, desired, plan):
         return desired.canonical
 
     def report(self, desired, state, plan):

@@ -222,11 +222,10 @@ class UfwApplier(Applier):
 
     def plan(self, desired, state):
         try:
-            self._plan = compute_plan(state.files, state.settings, state.ipv6, desired.scope, desired.rules,
-                                      desired.present, desired.policies, desired.enabled)
+            return compute_plan(state.files, state.settings, state.ipv6, desired.scope, desired.rules,
+                                desired.present, desired.policies, desired.enabled)
         except PlanError as exc:
             raise ApplyError(str(exc))
-        return self._plan
 
     # -- backup, apply, verify, rollback
 
@@ -246,7 +245,6 @@ class UfwApplier(Applier):
             self._ufw(["logging", level], "rewriting ufw's rules files (ufw logging %s)" % level)
             state = self.read()
             plan = self.plan(desired, state)
-        self._state, self._applied = state, plan
         chains = dict((chain, plan.policies[name]) for name, chain in POLICY_CHAINS.items())
         for family, blocks in sorted(plan.blocks.items()):
             text = state.files[family].render(blocks, logging_lines(family, level, chains, state.ipv6))
@@ -266,6 +264,7 @@ class UfwApplier(Applier):
                     if after != before:
                         write_atomic(PATHS[name], after)
         self._activate(plan.activation, sorted(plan.blocks))
+        return plan
 
     def _ufw(self, args, what):
         self._done.append(args[0] if args[0] != "--force" else args[1])
@@ -279,16 +278,16 @@ class UfwApplier(Applier):
         elif how == "reload":
             self._ufw(["reload"], "reloading ufw")
         elif how == "restore":
+            self._restored = families
             for family in families:
                 self._done.append("restore")
                 self.runner.change([self.runner.binary(RESTORE[family]), "-n", PATHS[RULES_PATHS[family]]],
                                    "loading %s into the running firewall" % FILE_NAMES[family])
 
-    def verify(self, desired, live):
-        plan, before = self._applied, self._state
+    def verify(self, desired, live, plan):
         problems = []
         for family, rules_file in sorted(live.files.items()):
-            expected = plan.blocks.get(family, before.files[family].blocks)
+            expected = plan.blocks.get(family, plan.blocks_before[family])
             if [block.rule.ident for block in rules_file.blocks] != [block.rule.ident for block in expected]:
                 problems.append("%s does not hold the planned rules" % FILE_NAMES[family])
             elif plan.activation in ("enable", "reload") and family in plan.blocks:
@@ -320,7 +319,7 @@ class UfwApplier(Applier):
         elif "reload" in done:
             self._ufw(["reload"], "reloading the previous ufw files")
         elif "restore" in done:
-            self._activate("restore", sorted(self._applied.blocks))
+            self._activate("restore", self._restored)
         return restored
 
     def temporary_rules(self, desired):
@@ -364,8 +363,8 @@ class UfwApplier(Applier):
         lines += self._settings_lines(policies, state.settings.get("enabled") == "yes")
         return "".join(line + "\n" for line in lines)
 
-    def describe_desired(self, desired):
-        lines = self._plan.owned_after + self._settings_lines(self._plan.policies, self._plan.enabled_after)
+    def describe_desired(self, desired, plan):
+        lines = plan.owned_after + self._settings_lines(plan.policies, plan.enabled_after)
         return "".join(line + "\n" for line in lines)
 
     def report(self, desired, state, plan):

@@ -65,11 +65,13 @@ class UfwPlan(Plan):
     the files whose rules change; ``policies`` the default policies
     afterwards (``{incoming, outgoing, routed}``); ``activation`` how ufw
     takes the change up (see ``activation``); ``owned_after`` the owned rules
-    afterwards, one readable line each.
+    afterwards, one readable line each; ``blocks_before`` every family's
+    blocks as they were, which the files that do not change must still hold.
     """
 
     def __init__(self, **kwargs):
         self.blocks = kwargs.pop("blocks")
+        self.blocks_before = kwargs.pop("blocks_before")
         self.policies = kwargs.pop("policies")
         self.policy_changes = kwargs.pop("policy_changes")
         self.enabled_after = kwargs.pop("enabled_after")
@@ -204,6 +206,7 @@ def compute_plan(files, settings, ipv6_enabled, scope, wanted, present=True, pol
         added=merge_families(added), removed=merge_families(removed), unchanged=len(merge_families(kept)),
         settings=settings_changed, existed=owned_before, remains=any(owned_after.values()),
         blocks=dict((family, blocks[family]) for family in changed_families),
+        blocks_before=dict((family, files[family].blocks) for family in families),
         policies=after, policy_changes=changes, enabled_after=enabled_after,
         activation=activation(enabled_now, enabled_after, bool(changes), changed_families),
         owned_after=merge_families(owned_after),
