@@ -20,7 +20,7 @@ module compares; a changed rule shows as removed and added.
 
 from __future__ import annotations
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import Plan, diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.plan import Plan, diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 
 

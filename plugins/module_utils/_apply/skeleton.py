@@ -135,6 +135,13 @@ class Applier(object):
         """A readable text of the desired state (as ``plan`` leaves the host), in the same form as ``describe``."""
         raise NotImplementedError
 
+    def owned_entries(self, desired, state, plan):
+        """``(desired, live)``: the owned rules as readable one-line entries, for the live-state reports of ``_live``.
+
+        ``plan`` may be None (the reports read without planning where they can).
+        """
+        raise NotImplementedError
+
     def subject(self, desired):
         """What the applier owns, in words, for the diff headers."""
         return self.backend

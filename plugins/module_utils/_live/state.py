@@ -32,7 +32,7 @@ import difflib
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import diff_entries
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.plan import diff_entries
 from ansible_collections.netreq.firewall.plugins.module_utils._live.flows import Flow
 from ansible_collections.netreq.firewall.plugins.module_utils._live.foreign import (
     firewalld_overrides,
@@ -67,9 +67,7 @@ class NftablesView(object):
     own_priority = 0  # the renderer's chains are "priority filter"
 
     def __init__(self, applier, desired, state, plan):
-        from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.text import entries
-        self.desired_entries = entries(desired.canonical)
-        self.live_entries = entries(state.canonical)
+        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
         self.skip = set([(desired.family, desired.name)])
 
     def tag_of(self, entry):
@@ -84,9 +82,7 @@ class UfwView(object):
     own_priority = 0
 
     def __init__(self, applier, desired, state, plan):
-        from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.blocks import owned_entries
-        self.desired_entries = list(plan.owned_after) if plan is not None else []
-        self.live_entries = owned_entries(state.files, desired.scope)
+        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
         self.state, self.scope = state, desired.scope
         self.skip = set(FRONTEND_TABLES["ufw"])
 
@@ -100,21 +96,14 @@ class UfwView(object):
 
 class FirewalldView(object):
     def __init__(self, applier, desired, state, plan):
-        from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld.apply import SYSTEM_DIR
         self.applier = applier
+        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
         self.labels = {}
-        self.desired_entries = []
         for name, policy in sorted(desired["policies"].items()):
             for text in policy["rich_rules"]:
-                entry = "%s: %s" % (name, text)
-                self.desired_entries.append(entry)
-                self.labels[entry] = [label_tag(label) for label in desired["origins"].get(name, {}).get(text, [])]
-        self.live_entries = ["%s: %s" % (name, text) for name, policy in sorted(state["runtime"]["policies"].items())
-                             for text in sorted(set(policy["rich_rules"]), key=policy["rich_rules"].index)]
+                self.labels["%s: %s" % (name, text)] = [label_tag(label) for label in desired["origins"].get(name, {}).get(text, [])]
         owned = [policy for policy in state["permanent"]["policies"].values() if "priority" in policy]
         self.own_priority = min([policy["priority"] for policy in owned] or [-1])
-        self.directories = [applier.path("policies"), applier.root + SYSTEM_DIR + "/policies"]
-        self.prefix = desired["prefix"]
         self.skip = set(FRONTEND_TABLES["firewalld"])
 
     def tag_of(self, entry):
@@ -122,8 +111,7 @@ class FirewalldView(object):
         return labels[0] if len(labels) == 1 else None
 
     def foreign(self, flows):
-        from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld.config import owned
-        policies = read_policies(self.directories, lambda name: owned(name, self.prefix))
+        policies = read_policies(self.applier.policy_directories(), self.applier.owns_policy)
         return firewalld_overrides(policies, flows, self.own_priority)
 
 

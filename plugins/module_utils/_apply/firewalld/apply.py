@@ -317,6 +317,20 @@ class FirewalldApplier(Applier):
 
     # -- reporting
 
+    def owned_entries(self, desired, state, plan):
+        wanted = ["%s: %s" % (name, text) for name, policy in sorted(desired["policies"].items())
+                  for text in policy["rich_rules"]]
+        live = ["%s: %s" % (name, text) for name, policy in sorted(state["runtime"]["policies"].items())
+                for text in sorted(set(policy["rich_rules"]), key=policy["rich_rules"].index)]
+        return wanted, live
+
+    def policy_directories(self):
+        """Where firewalld reads policies from: the administrator's directory, then the package's."""
+        return [self.path("policies"), self.root + SYSTEM_DIR + "/policies"]
+
+    def owns_policy(self, name):
+        return config.owned(name, self.prefix)
+
     def describe(self, state):
         return _describe(state["permanent"]["policies"], state["permanent"]["ipsets"])
 

@@ -362,6 +362,9 @@ class NftablesApplier(Applier):
     def subject(self, desired):
         return "table %s %s" % (desired.family, desired.name)
 
+    def owned_entries(self, desired, state, plan):
+        return entries(desired.canonical), entries(state.canonical)
+
     def describe(self, state):
         return state.canonical
 

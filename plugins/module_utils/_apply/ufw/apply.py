@@ -357,6 +357,9 @@ class UfwApplier(Applier):
             lines.append("enabled: %s" % ("yes" if enabled else "no"))
         return lines
 
+    def owned_entries(self, desired, state, plan):
+        return (list(plan.owned_after) if plan is not None else []), owned_entries(state.files, desired.scope)
+
     def describe(self, state):
         policies = dict((name, policy_name(state.settings, chain)) for name, chain in POLICY_CHAINS.items())
         lines = owned_entries(state.files, self.desired.scope)
