@@ -285,9 +285,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args i
     ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, unpack_renderings)
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import applier_for, memo_for, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.resolve_state import ResolveSync
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.persist import UNIT as NFT_RESTORE_UNIT
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import NFT_TABLE_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import NFT_TABLE_SPEC, UFW_PATHS
 
 # the options host_ruleset_info shares, and the host lock and journal of an apply
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
@@ -328,7 +327,7 @@ def main():
     def after(result):
         added = sync[0].finish(result)
         if (result.get("changed") and extra["detected"] and extra["backend"] == "nftables"
-                and os.path.exists(_host_detect.UFW_CONF)):
+                and os.path.exists(UFW_PATHS["conf"])):
             # the host's admin may think of it as a ufw host: say where the rules went, when they land
             module.warn("ufw is installed but not enabled here, so the rules went to plain nftables (table %s, loaded "
                         "again at boot by %s): ufw status does not show them. Set backend=ufw (the role's "

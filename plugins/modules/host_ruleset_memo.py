@@ -96,7 +96,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect impo
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.runner import CommandRunner
 
 # Names resolved on the host compare in full; module level so the unit tests can repoint it.
-RESOLVE_STATE_PATH = _ownership.RESOLVE_STATE_PATH
 
 
 def check(backend, candidates, runner):
@@ -106,7 +105,7 @@ def check(backend, candidates, runner):
         return None, "no memo for this backend's rendering"
     if os.path.exists(_ownership.journal_path(backend)):
         return None, "an apply that never finished left its journal"
-    if os.path.exists(RESOLVE_STATE_PATH):
+    if os.path.exists(_ownership.RESOLVE_PATHS["state"]):
         return None, "names resolved on the host are compared in full"
     live = _fingerprint.read(backend, runner, candidate.get("fingerprint") or {})
     if live is None:

@@ -22,21 +22,8 @@ import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import LINUX_HOST_BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import InputError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import UFW_PATHS
 
-UFW_CONF = "/etc/ufw/ufw.conf"
-# where ufw keeps its state (the ufw applier's PATHS start as a copy, which the unit tests repoint)
-UFW_PATHS = {
-    "rules4": "/etc/ufw/user.rules",
-    "rules6": "/etc/ufw/user6.rules",
-    "defaults": "/etc/default/ufw",
-    "conf": UFW_CONF,
-    "after4": "/etc/ufw/after.rules",
-    "after6": "/etc/ufw/after6.rules",
-    "proc_ipv6": "/proc/sys/net/ipv6",  # ufw uses IPv6 only when the kernel has it
-}
-# firewalld's permanent configuration: the administrator's directory and the package's defaults
-FIREWALLD_CONFIG_DIR = "/etc/firewalld"
-FIREWALLD_SYSTEM_DIR = "/usr/lib/firewalld"
 # ufw reads its settings as KEY=value lines, a later line winning, quotes and case ignored
 _ENABLED = re.compile(r'^ENABLED="?(\w+)"?', re.MULTILINE | re.IGNORECASE)
 
@@ -55,10 +42,10 @@ def firewalld_runs(runner):
     return bool(firewall_cmd) and runner.run([firewall_cmd, "--state"])[0] == 0
 
 
-def ufw_enabled(conf_path=None):
+def ufw_enabled():
     """ufw is the host's firewall when ufw.conf says ENABLED=yes (read from the file, nothing run)."""
     try:
-        with open(conf_path or UFW_CONF, "rb") as stream:
+        with open(UFW_PATHS["conf"], "rb") as stream:
             text = stream.read().decode("utf-8", "replace")
     except OSError:
         return False

@@ -29,13 +29,8 @@ import hashlib
 import json
 import os
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import (
-    FIREWALLD_CONFIG_DIR,
-    FIREWALLD_SYSTEM_DIR,
-    UFW_PATHS,
-)
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import read_bytes, read_text
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import nft_record_path
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_PATHS, UFW_PATHS, nft_record_path
 
 # what nft says when the table (or its family) does not exist: an absent table is a state too
 NFT_ABSENT_MARKERS = ("No such file or directory",)
@@ -73,16 +68,16 @@ def nftables(runner, family, table):
     return digest(out, record)
 
 
-def ufw(paths=None):
+def ufw():
     """The files ufw's state is read from, and whether the kernel has IPv6 (ufw then uses it)."""
-    paths = paths or UFW_PATHS
+    paths = UFW_PATHS
     contents = [read_bytes(paths[name]) for name in ("defaults", "conf", "rules4", "rules6")]
     return digest([None if data is None else data.decode("utf-8", "replace") for data in contents],
                   os.path.exists(paths["proc_ipv6"]))
 
 
-def firewalld(runner, prefix, root=""):
-    """Owned XML files, zone file names and firewalld's nftables table; ``root`` prefixes every path."""
+def firewalld(runner, prefix):
+    """Owned XML files, zone file names and firewalld's nftables table."""
     nft = runner.binary("nft", required=False)
     if not nft:
         return None
@@ -91,12 +86,12 @@ def firewalld(runner, prefix, root=""):
         return None
     files = {}
     for kind in ("policies", "ipsets"):
-        for name, path in owned_files(root + os.path.join(FIREWALLD_CONFIG_DIR, kind), prefix).items():
+        for name, path in owned_files(os.path.join(FIREWALLD_PATHS["config"], kind), prefix).items():
             files[kind + "/" + name] = (read_bytes(path) or b"").decode("utf-8", "replace")
     zones = []
-    for directory in (FIREWALLD_CONFIG_DIR, FIREWALLD_SYSTEM_DIR):
+    for directory in (FIREWALLD_PATHS["config"], FIREWALLD_PATHS["system"]):
         try:
-            zones.append(sorted(os.listdir(root + os.path.join(directory, "zones"))))
+            zones.append(sorted(os.listdir(os.path.join(directory, "zones"))))
         except OSError:
             zones.append(None)
     return digest(listing, files, zones)

@@ -32,10 +32,9 @@ import os
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.fingerprint import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_files import write_atomic
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import HOST_STATE_DIR
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import HOST_APPLY_PATHS
 
 # Tests point this at a temporary directory.
-MEMO_DIR = os.path.join(HOST_STATE_DIR, "noop")
 # Bumped when what the digests cover changes, so old memos become misses.
 FORMAT = 2
 
@@ -55,7 +54,7 @@ class NoopMemo(object):
     """One backend's memo: ``recall`` before comparing, ``remember`` after a proven no-op."""
 
     def __init__(self, backend, key):
-        self.path = os.path.join(MEMO_DIR, backend + ".json")
+        self.path = os.path.join(HOST_APPLY_PATHS["memo_dir"], backend + ".json")
         self.key = key
 
     def recall(self, live):
@@ -79,8 +78,8 @@ class NoopMemo(object):
         if live is None or plan.get("action") != "none":
             return
         try:
-            if not os.path.isdir(MEMO_DIR):
-                os.makedirs(MEMO_DIR, 0o700)
+            if not os.path.isdir(HOST_APPLY_PATHS["memo_dir"]):
+                os.makedirs(HOST_APPLY_PATHS["memo_dir"], 0o700)
             write_atomic(self.path, json.dumps({"key": self.key, "live": live, "plan": plan}, sort_keys=True))
         except OSError:
             pass  # a cache: without it the next run compares in full

@@ -42,7 +42,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model import owne
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import read_bytes, write_atomic
 
 # Where the state, the status and the refresher live; module level so the unit tests can point them at a fake root.
-PATHS = {"state": _ownership.RESOLVE_STATE_PATH, "status": _ownership.RESOLVE_STATUS_PATH, "script": _ownership.RESOLVE_SCRIPT}
+PATHS = _ownership.RESOLVE_PATHS  # the same dict, read at use: see _model/ownership.HOST_PATH_TABLES
 STATE_VERSION = 1
 DEFAULT_TTL_FLOOR = 600
 DEFAULT_TTL_CEILING = 86400

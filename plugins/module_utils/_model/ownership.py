@@ -46,9 +46,8 @@ UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
 # Where the collection keeps its own state on a managed host (journals, no-op memos, the
 # resolve state; never rules).
 HOST_STATE_DIR = "/var/lib/" + OWNER
-# Where the host appliers keep their journal and their lock (_journal). A dict, so the unit
-# tests can point it into a fake host for every module that reads it.
-HOST_APPLY_PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER}
+# Where the host appliers keep their journal and their lock (_journal), and the no-op memos.
+HOST_APPLY_PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER, "memo_dir": HOST_STATE_DIR + "/noop"}
 
 
 def journal_path(backend):
@@ -105,6 +104,26 @@ RESOLVE_STATE_PATH = HOST_STATE_DIR + "/resolve-state.json"
 RESOLVE_STATUS_PATH = HOST_STATE_DIR + "/resolve-status.json"  # beside the state: the refresher derives it
 RESOLVE_UNIT = OWNER + "-resolve"
 RESOLVE_SCRIPT = "/usr/local/libexec/" + OWNER + "-resolve"
+RESOLVE_PATHS = {"state": RESOLVE_STATE_PATH, "status": RESOLVE_STATUS_PATH, "script": RESOLVE_SCRIPT}
+
+# The backends' own files the appliers read and write. ufw: its state, and whether the kernel
+# has IPv6 (ufw uses it only then); firewalld: the administrator's configuration directory and
+# the package's defaults.
+UFW_PATHS = {
+    "rules4": "/etc/ufw/user.rules",
+    "rules6": "/etc/ufw/user6.rules",
+    "defaults": "/etc/default/ufw",
+    "conf": "/etc/ufw/ufw.conf",
+    "after4": "/etc/ufw/after.rules",
+    "after6": "/etc/ufw/after6.rules",
+    "proc_ipv6": "/proc/sys/net/ipv6",
+}
+FIREWALLD_PATHS = {"config": "/etc/firewalld", "system": "/usr/lib/firewalld"}
+
+# Every host path the collection uses is in one of these dicts, read when it is used, never
+# copied at import. The unit tests put a whole fake host under one directory by prefixing
+# them all (tests/unit/fake_linux_host.py); nothing else needs repointing.
+HOST_PATH_TABLES = (HOST_APPLY_PATHS, NFT_PERSIST_PATHS, EXPIRY_BOOT_PATHS, RESOLVE_PATHS, UFW_PATHS, FIREWALLD_PATHS)
 
 # Windows Defender Firewall: rule group of a profile's rules, netreq:<profile>.
 WINDOWS_GROUP_PREFIX = TAG_PREFIX

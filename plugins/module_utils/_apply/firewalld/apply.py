@@ -34,7 +34,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply import faul
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import runtime
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_POLICY_PREFIX, OWNER
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import FIREWALLD_PATHS, FIREWALLD_POLICY_PREFIX, OWNER
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import (
     Applier,
     FileBackup,
@@ -43,10 +43,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton im
     write_atomic,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import (
-    FIREWALLD_CONFIG_DIR,
-    FIREWALLD_SYSTEM_DIR,
-)
 
 # The options of netreq.firewall.firewalld_ruleset (and of the firewalld part of host_ruleset).
 ARGUMENT_SPEC = dict(
@@ -75,8 +71,6 @@ ARGUMENT_SPEC = dict(
 
 # removes one rich rule from a policy's permanent configuration and reloads (the expiry timer runs it)
 EXPIRE_SCRIPT = '"$1" --permanent --policy="$2" --remove-rich-rule="$3" && "$1" --reload'
-CONFIG_DIR = FIREWALLD_CONFIG_DIR
-SYSTEM_DIR = FIREWALLD_SYSTEM_DIR
 
 
 def _compared(policy):
@@ -110,7 +104,6 @@ class FirewalldApplier(Applier):
     backend = "firewalld"
     # firewalld loads its saved rules, temporary ones included, at every boot: _expiry handles them then
     expiry_at_boot = True
-    root = ""  # prefix of every host path (the unit tests point it at a fake host)
 
     def __init__(self, module, params=None, runner=None):
         super().__init__(module, params, runner)
@@ -123,10 +116,10 @@ class FirewalldApplier(Applier):
     @classmethod
     def fingerprint(cls, runner, params):
         """Owned XML files, zone file names, and firewalld's nftables table (see ``_apply/fingerprint.py``)."""
-        return _fingerprint.firewalld(runner, params.get("policy_prefix") or FIREWALLD_POLICY_PREFIX, cls.root)
+        return _fingerprint.firewalld(runner, params.get("policy_prefix") or FIREWALLD_POLICY_PREFIX)
 
     def path(self, *parts):
-        return self.root + os.path.join(CONFIG_DIR, *parts)
+        return os.path.join(FIREWALLD_PATHS["config"], *parts)
 
     @property
     def source(self):
@@ -143,7 +136,8 @@ class FirewalldApplier(Applier):
         for policy in desired["policies"].values():
             zones.update(zone for zone in policy["ingress_zones"] + policy["egress_zones"] if zone not in config.SPECIAL_ZONES)
         missing = sorted(zone for zone in zones if not any(
-            os.path.exists(self.root + os.path.join(directory, "zones", zone + ".xml")) for directory in (CONFIG_DIR, SYSTEM_DIR)))
+            os.path.exists(os.path.join(directory, "zones", zone + ".xml"))
+            for directory in (FIREWALLD_PATHS["config"], FIREWALLD_PATHS["system"])))
         if missing:
             raise InputError("policies: zone(s) %s do not exist in firewalld's configuration" % ", ".join(missing))
         return desired
@@ -326,7 +320,7 @@ class FirewalldApplier(Applier):
 
     def policy_directories(self):
         """Where firewalld reads policies from: the administrator's directory, then the package's."""
-        return [self.path("policies"), self.root + SYSTEM_DIR + "/policies"]
+        return [self.path("policies"), os.path.join(FIREWALLD_PATHS["system"], "policies")]
 
     def owns_policy(self, name):
         return config.owned(name, self.prefix)

@@ -50,9 +50,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton im
     write_atomic,
 )
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.expiry import expiry_of
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import UFW_PATHS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
-from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import UFW_COMMENT_PREFIX
+from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import UFW_COMMENT_PREFIX, UFW_PATHS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.files import (
     LOG_LEVELS,
     LOGGING_MARK,
@@ -79,7 +78,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.args im
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.rules import RuleError
 
 # Where ufw keeps its state; module level so the unit tests can point it at a fake root.
-PATHS = dict(UFW_PATHS)
+PATHS = UFW_PATHS  # the same dict, read at use: see _model/ownership.HOST_PATH_TABLES
 RULES_PATHS = {4: "rules4", 6: "rules6"}
 RESTORE = {4: "iptables-restore", 6: "ip6tables-restore"}
 
@@ -192,7 +191,7 @@ class UfwApplier(Applier):
     @classmethod
     def fingerprint(cls, runner, params):
         """A digest of the files ufw's state is read from (nothing run)."""
-        return _fingerprint.ufw(PATHS)
+        return _fingerprint.ufw()
 
     # -- validate, read, plan
 

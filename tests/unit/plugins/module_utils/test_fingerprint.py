@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import os
+import pathlib
+
+from fake_linux_host import put_host_under
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
@@ -39,15 +42,15 @@ def test_nftables_follows_the_listing_and_tells_an_absent_table_from_an_unreadab
     assert _fingerprint.nftables(FakeRunner({}, nft=False), "inet", "netreq") is None
 
 
-def test_firewalld_follows_owned_files_zone_names_and_its_table_but_not_foreign_files(tmp_path):
-    root = str(tmp_path)
+def test_firewalld_follows_owned_files_zone_names_and_its_table_but_not_foreign_files(monkeypatch, tmp_path):
+    root = put_host_under(monkeypatch, str(tmp_path))
     policies = os.path.join(root, "etc/firewalld/policies")
     os.makedirs(policies)
     os.makedirs(os.path.join(root, "usr/lib/firewalld/zones"))
     runner = FakeRunner({("inet", "firewalld"): (0, "table inet firewalld {}\n", "")})
 
     def read():
-        return _fingerprint.firewalld(runner, "netreq", root)
+        return _fingerprint.firewalld(runner, "netreq")
 
     with open(os.path.join(policies, "netreq-in.xml"), "w") as stream:
         stream.write("<policy/>")
@@ -65,7 +68,7 @@ def test_firewalld_follows_owned_files_zone_names_and_its_table_but_not_foreign_
     runner.tables[("inet", "firewalld")] = (0, "table inet firewalld { x }\n", "")
     assert read() not in (first, changed)
     # firewalld's iptables backend has no nftables table: no memo
-    assert _fingerprint.firewalld(FakeRunner({}), "netreq", root) is None
+    assert _fingerprint.firewalld(FakeRunner({}), "netreq") is None
 
 
 def test_read_dispatches_on_the_backend_and_knows_no_other():
@@ -77,10 +80,12 @@ def test_read_dispatches_on_the_backend_and_knows_no_other():
 
 def test_nftables_follows_the_boot_record_too(monkeypatch, tmp_path):
     """A lost or changed boot record must miss the memo, so the next run writes it again."""
-    monkeypatch.setitem(_ownership.NFT_PERSIST_PATHS, "dir", str(tmp_path))
+    put_host_under(monkeypatch, str(tmp_path))
+    record = pathlib.Path(_ownership.NFT_PERSIST_PATHS["dir"])
+    record.mkdir(parents=True)
     runner = FakeRunner({("inet", "netreq"): (0, "table inet netreq {}\n", "")})
     without = _fingerprint.nftables(runner, "inet", "netreq")
-    (tmp_path / "inet-netreq.json").write_text('{"table": "inet netreq"}\n')
+    (record / "inet-netreq.json").write_text('{"table": "inet netreq"}\n')
     with_record = _fingerprint.nftables(runner, "inet", "netreq")
-    (tmp_path / "inet-netreq.json").write_text('{"table": "inet netreq", "timers": []}\n')
+    (record / "inet-netreq.json").write_text('{"table": "inet netreq", "timers": []}\n')
     assert len({without, with_record, _fingerprint.nftables(runner, "inet", "netreq")}) == 3

@@ -68,14 +68,7 @@ except ImportError:  # ansible-core before 2.19 has no helper: modules read basi
         finally:
             basic._ANSIBLE_ARGS = saved
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import fingerprint as _fingerprint
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import noop_memo as _noop_memo
-from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import resolve_state as _resolve_state
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.apply import NS_SCRIPT
-from ansible_collections.netreq.firewall.plugins.modules import host_ruleset_memo
 
 
 def load_cases(test_file):
@@ -103,18 +96,14 @@ class RecordedHost(object):
         self.monkeypatch = monkeypatch
         self.root = str(tmp_path / "host")
         self.tmpdir = str(tmp_path / "tmp")
-        os.makedirs(self.root)
+        # every host path already lives under this root (conftest.py's fake host)
+        os.makedirs(self.root, exist_ok=True)
         os.makedirs(self.tmpdir)
-        # the no-op memo of a run lives on the fake host too, never on this machine
-        monkeypatch.setattr(_noop_memo, "MEMO_DIR", self.path(_noop_memo.MEMO_DIR))
         self.expected = []
         self.calls = []
         self.warnings = []
         # test-specific words standing for long fixed values, e.g. {"<NS_SCRIPT>": script}
         self.placeholders = {}
-        # the host lock and the apply journal live in the fake host too
-        for name, host_path in _ownership.HOST_APPLY_PATHS.items():
-            monkeypatch.setitem(_ownership.HOST_APPLY_PATHS, name, self.path(host_path))
 
     def path(self, host_path):
         """Where the host path ``/etc/...`` lives in this fake host."""
@@ -251,14 +240,7 @@ class RecordedHost(object):
 
 
 def repoint_backend_files(recorded, monkeypatch):
-    """Every backend's host files under the recorded host's root, for the modules that detect the backend."""
-    def moved(paths):
-        return dict((name, recorded.path(path)) for name, path in paths.items())
-    monkeypatch.setattr(_ufw_apply, "PATHS", moved(_ufw_apply.PATHS))
-    monkeypatch.setattr(_fingerprint, "UFW_PATHS", moved(_fingerprint.UFW_PATHS))
-    monkeypatch.setattr(_host_detect, "UFW_CONF", recorded.path(_host_detect.UFW_CONF))
-    monkeypatch.setattr(_resolve_state, "PATHS", moved(_resolve_state.PATHS))
-    monkeypatch.setattr(host_ruleset_memo, "RESOLVE_STATE_PATH", recorded.path(host_ruleset_memo.RESOLVE_STATE_PATH))
+    """What the modules that detect the backend need besides the fake host (conftest.py): nft's namespace script."""
     recorded.placeholders["<NS_SCRIPT>"] = NS_SCRIPT
 
 

@@ -71,7 +71,6 @@ def install(monkeypatch, root, case):
         if text in refuses:
             raise _firewalld_rich.RichRuleError("firewalld refuses it: %s" % refuses[text])
         return text
-    monkeypatch.setattr(FirewalldApplier, "root", root)
     monkeypatch.setattr(_firewalld_runtime, "open_dbus", lambda: None if case.get("no_dbus") else fake)
     monkeypatch.setattr(_firewalld_runtime, "firewalld_rule_check", lambda: check)
     return fake

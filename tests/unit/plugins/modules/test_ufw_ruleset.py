@@ -13,7 +13,6 @@ import pytest
 import recorded_host
 import yaml
 
-from ansible_collections.netreq.firewall.plugins.module_utils._apply import detect as _host_detect
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect import DETECTORS
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw import apply as _ufw_apply
 from ansible_collections.netreq.firewall.plugins.modules import ufw_ruleset
@@ -25,11 +24,8 @@ with open(os.path.splitext(os.path.abspath(__file__))[0] + ".yaml", encoding="ut
 
 @pytest.fixture(autouse=True)
 def fake_root(recorded, monkeypatch):
-    """ufw's files under the recorded host's root (the kernel's IPv6 is taken as present)."""
-    paths = dict((name, recorded.path(path)) for name, path in _ufw_apply.PATHS.items())
-    paths["proc_ipv6"] = "/"
-    monkeypatch.setattr(_ufw_apply, "PATHS", paths)
-    monkeypatch.setattr(_host_detect, "UFW_CONF", paths["conf"])
+    """ufw's files are under the fake host's root (conftest.py); the kernel's IPv6 is taken as present."""
+    monkeypatch.setitem(_ufw_apply.PATHS, "proc_ipv6", "/")
 
 
 @pytest.mark.parametrize("case", CASES, ids=recorded_host.case_ids(CASES))
