@@ -25,7 +25,6 @@ from ansible_collections.netreq.firewall.plugins.module_utils._apply.detect impo
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import config as _firewalld_config
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import rich as _firewalld_rich
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld import runtime as _firewalld_runtime
-from ansible_collections.netreq.firewall.plugins.module_utils._apply.firewalld.apply import FirewalldApplier
 from ansible_collections.netreq.firewall.plugins.modules import firewalld_ruleset
 
 CASES = recorded_host.load_cases(__file__)
