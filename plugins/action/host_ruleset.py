@@ -104,7 +104,7 @@ def render_code_digest():
 def memo_candidates(rules, options):
     """``{backend: {key, fingerprint}}``: the no-op memo each backend in ``options`` would answer from.
 
-    Known before anything is rendered (see ``_noop_memo.memo_key``), so an
+    Known before anything is rendered (see ``_apply/noop_memo.memo_key``), so an
     unchanged host costs no rendering. Names resolved on the host get none: the
     refresher changes their sets between runs, so those runs compare in full.
     A backend whose options are wrong gets none either; rendering it says why.

@@ -9,7 +9,7 @@ not all tell the truth in check mode: google.cloud.gcp_compute_firewall does
 not support check mode at all (Ansible skips it), and
 azure.azcollection.azure_rm_securitygroup returns no diff. So the roles read
 the live state with the upstream ``_info`` modules and compute here, in the
-one ``plan`` shape of the collection (``_applier.Plan``), what an apply adds
+one ``plan`` shape of the collection (``_apply/plan.Plan``), what an apply adds
 and removes; the same plan decides which GCP rules are written or deleted,
 so check mode and a real run cannot disagree.
 

@@ -28,7 +28,7 @@ Decisions:
   An ACL with no ports (all ports) gets no port ACL.
 * Only TCP egress entries can go through a forward proxy; anything else is
   listed in ``skipped`` with why, never dropped silently.
-* Host names are checked (``_addresses.parse_hostname``) before they are
+* Host names are checked (``_model/addresses.parse_hostname``) before they are
   written, so profile text cannot add configuration lines.
 """
 

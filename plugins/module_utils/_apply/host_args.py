@@ -29,7 +29,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary 
 DEFAULT_LOCK_TIMEOUT = 60
 
 # The options every host applier module takes (merged into their argument specs): how long to
-# wait for another apply's lock (_journal.HostLock), and the restore timer of a change.
+# wait for another apply's lock (_apply/journal.HostLock), and the restore timer of a change.
 HOST_APPLY_SPEC = dict(
     lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
     confirm_timeout=dict(type="int", default=0),

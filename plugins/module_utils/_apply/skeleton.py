@@ -76,7 +76,7 @@ class Applier(object):
         self.recovered = None  # what a journal of an unfinished apply restored, when there was one
         self.confirm = None  # the pending confirmation, when confirm_timeout armed one
 
-    # a NoopMemo (see _noop_memo) that a dispatching module sets; runs record proven no-ops in it
+    # a NoopMemo (see _apply/noop_memo.py) that a dispatching module sets; runs record proven no-ops in it
     memo = None
 
     @classmethod

@@ -18,7 +18,7 @@ What is followed: the rules of each foreign base chain with hook ``input``
 (ingress rules) or ``output`` (egress rules) in order, ``jump``/``goto`` into
 regular chains (their conditions joined), ``accept``/``return``, ``drop``
 and ``reject`` verdicts, and the chain policy. A foreign accept that surely
-takes a whole flow (``_live_flows.covers``) shields it from later drops of
+takes a whole flow (``_live/flows.covers``) shields it from later drops of
 that chain. Conditions are read for IP version, protocol, destination port,
 remote address (daddr for output, saddr for input), named sets, ``ct state``
 (a state set without ``new`` never meets a new connection) and the loopback

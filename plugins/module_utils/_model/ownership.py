@@ -40,18 +40,18 @@ UFW_COMMENT_PREFIX = TAG_PREFIX
 
 # ufw rules the resolve refresher adds per resolved address: netreq-resolved:<profile>:<id>.
 # Deliberately not under UFW_COMMENT_PREFIX, so the ufw applier neither owns nor purges them:
-# the refresher keeps them in step with DNS (see _resolve_state).
+# the refresher keeps them in step with DNS (see _apply/resolve_state.py).
 UFW_RESOLVED_PREFIX = OWNER + "-resolved" + TAG_SEPARATOR
 
 # Where the collection keeps its own state on a managed host (journals, no-op memos, the
 # resolve state; never rules).
 HOST_STATE_DIR = "/var/lib/" + OWNER
-# Where the host appliers keep their journal and their lock (_journal), and the no-op memos.
+# Where the host appliers keep their journal and their lock (_apply/journal.py), and the no-op memos.
 HOST_APPLY_PATHS = {"state_dir": HOST_STATE_DIR, "lock": "/run/%s.lock" % OWNER, "memo_dir": HOST_STATE_DIR + "/noop"}
 
 
 def journal_path(backend):
-    """The journal an unfinished apply of ``backend`` left behind (``_journal.Journal``).
+    """The journal an unfinished apply of ``backend`` left behind (``_apply/journal.Journal``).
 
     Here, not in ``_apply/journal.py``, because the no-op memo only asks whether it
     exists and should not carry the journal's code to the host for that.
@@ -59,11 +59,11 @@ def journal_path(backend):
     return os.path.join(HOST_APPLY_PATHS["state_dir"], "journal-%s.json" % backend)
 
 
-# The nftables backend's tables kept across reboots (_nft_persist): one record per table in
+# The nftables backend's tables kept across reboots (_apply/nftables/persist.py): one record per table in
 # "dir", the unit of the collection's own that loads them at boot, its enablement link, the
 # drop-in that loads them again after nftables.service (re)loads, the script both run, and
 # where systemd keeps its runtime state (no such directory: no systemd to
-# load anything at boot). A dict, so the unit tests can point it into a fake host.
+# load anything at boot).
 NFT_PERSIST_PATHS = {
     "dir": "/etc/" + OWNER + "/nftables",
     "unit": "/etc/systemd/system/" + OWNER + "-nftables.service",
@@ -82,7 +82,7 @@ def nft_record_path(family, name):
 # Temporary rules of the backends that reload their own saved rules at boot (ufw, firewalld):
 # the record of their expiry timers, which transient systemd timers lose at a reboot, and the
 # unit that, after those firewalls start, removes the rules whose expiry passed while the host
-# was down and arms the other timers again (_expiry). A dict, so the unit tests can repoint it.
+# was down and arms the other timers again (_apply/expiry.py).
 EXPIRY_BOOT_PATHS = {
     "unit": "/etc/systemd/system/" + OWNER + "-expiry.service",
     "wants": "/etc/systemd/system/multi-user.target.wants/" + OWNER + "-expiry.service",

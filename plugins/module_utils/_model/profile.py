@@ -7,7 +7,7 @@
 A profile is loaded from the built-in catalog by name, from a YAML file, or
 from a dict; it is validated completely before anything is compiled, so a
 typo in requirement 40 is reported even when requirement 1 is the one asked
-for. Every literal address is parsed here, once; ``_model.compile_rules``
+for. Every literal address is parsed here, once; ``_model/rules.compile_rules``
 reuses the normalized values.
 
 Nothing is guessed or dropped: every problem raises ``ProfileError`` naming

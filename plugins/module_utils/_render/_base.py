@@ -9,7 +9,7 @@ normalized Rule list (see ``_model/rules.py``) into one backend's objects. They 
 three concerns, kept here so no renderer re-implements them differently:
 
 * splitting a rule's ``remote`` list into IPv4, IPv6, hostnames and wildcards,
-  and aggregating address lists losslessly (``_addresses.merge_networks``);
+  and aggregating address lists losslessly (``_model/addresses.merge_networks``);
 * the FQDN strategies: host firewalls and security groups cannot match a
   hostname, so each rule with hostnames is resolved, widened, handed to a proxy
   or rejected, explicitly and visibly in the result;
@@ -264,7 +264,7 @@ class PlannedRemote:
     """What a renderer should match for one rule, after the FQDN strategy.
 
     ``is_any`` -> match any address of the family/families in ``families``;
-    ``ipv4``/``ipv6`` -> lists of ``_addresses.Network``; ``resolve_hosts`` ->
+    ``ipv4``/``ipv6`` -> lists of ``_model/addresses.Network``; ``resolve_hosts`` ->
     hostnames the applier resolves into a named set at apply time.
     """
 

@@ -13,7 +13,7 @@ each the name of its module here; the
 ``render`` filter's choices, ``playbooks/plan.yml`` and the tests are checked
 against ``BACKENDS`` (tests/unit/plugins/module_utils/render/test_registry.py).
 
-``render`` checks the Rule contract once (``_model.check_rules``) and what
+``render`` checks the Rule contract once (``_model/rules.check_rules``) and what
 the backend's capabilities rule out, then hands the rules to the renderer,
 which trusts both.
 """

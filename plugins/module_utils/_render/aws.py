@@ -47,7 +47,7 @@ Decisions:
   (direction, proto, port range, address block) is dropped and listed in
   ``deduplicated`` with the rule that already grants it.
 * Every group carries the tags ``netreq:owner`` and ``netreq:set`` (the
-  group name, see ``_ownership.cloud_tags``): a role finds the groups of one
+  group name, see ``_model/ownership.cloud_tags``): a role finds the groups of one
   selection by them and deletes those that left it; groups without them are
   never touched. ``purge_rules``/``purge_rules_egress`` are always true: the
   groups are the collection's, so what is not rendered goes.

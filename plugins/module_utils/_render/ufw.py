@@ -34,7 +34,7 @@ Decisions:
   Rule is tcp or udp, so that always holds.
 * tcp/udp without ports -> ``proto tcp`` and no port. Protocol ``any`` ->
   no ``proto`` word (module parameter ``proto: any``); the Rule contract
-  (``_model.check_rules``) gives it no ports (ufw would read ports with
+  (``_model/rules.check_rules``) gives it no ports (ufw would read ports with
   ``any`` as tcp and udp only, which is not what ``any`` means).
 * ``icmp``: ufw's rule syntax has no ICMP (ufw keeps ICMP in before.rules),
   so ``CAPABILITIES.icmp`` is false and ``_render.render`` refuses such a rule

@@ -17,7 +17,7 @@ its rules (``### tuple ###`` lines, read back by ufw itself), so the applier
 reads them, plans in Python and writes them once, exactly as ufw would have
 written them (``_apply/ufw/rules.py``/``_apply/ufw/files.py``; proven byte for byte against
 ufw's CLI on a real host by the ufw Molecule scenario), then lets the running
-firewall take them up with one command (see ``_ufw_plan.activation``).
+firewall take them up with one command (see ``_apply/ufw/blocks.activation``).
 
 The lines are generated here rather than by importing ufw's Python package
 on the host: that package is private API (``_write_rules``), needs the
