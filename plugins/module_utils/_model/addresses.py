@@ -15,11 +15,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import shown
+
 PROTOCOLS = ("tcp", "udp", "icmp", "any")
 ANY = "any"
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOSTNAME_RE = re.compile(r"^(?:%s\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$" % _LABEL)
+_HOSTNAME_RE = re.compile(r"^(?:%s\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?\Z" % _LABEL)
+_ASCII_DIGITS_RE = re.compile(r"[0-9]+\Z")
 _URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://([^/:]+)", re.IGNORECASE)
 
 
@@ -29,10 +32,13 @@ def parse_port(value):
         raise ValueError("port must be a number, got a boolean")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _ASCII_DIGITS_RE.match(value.strip()):
         number = int(value.strip())
+    elif isinstance(value, str) and value.strip() and all(char.isdigit() for char in value.strip()):
+        # int() reads superscripts' cousins and other scripts' digits; a firewall takes ASCII only
+        raise ValueError("port %s holds digits other than ASCII 0-9; write it with ASCII digits" % shown(value))
     else:
-        raise ValueError("port %r is not a number" % (value,))
+        raise ValueError("port %s is not a number" % shown(value))
     if not 1 <= number <= 65535:
         raise ValueError("port %s is out of range 1-65535" % number)
     return number
@@ -44,7 +50,7 @@ def parse_port_item(value):
         low_text, _sep, high_text = value.partition("-")
         low, high = parse_port(low_text), parse_port(high_text)
         if low > high:
-            raise ValueError("port range %r runs backwards (%s > %s)" % (value, low, high))
+            raise ValueError("port range %s runs backwards (%s > %s)" % (shown(value), low, high))
         return low, high
     number = parse_port(value)
     return number, number
@@ -140,16 +146,22 @@ def _parse_network_slow(text, value):
         # ipaddress accepts fe80::1%eth0 and drops the zone; a firewall rule cannot match a zone
         address, _sep, rest = text.partition("%")
         zone = rest.partition("/")[0]
-        raise ValueError("%r names the interface zone %%%s, which a firewall rule cannot match; write the address "
-                         "without it (%s)" % (value, zone, address))
+        raise ValueError("%s names the interface zone %%%s, which a firewall rule cannot match; write the address "
+                         "without it (%s)" % (shown(value), zone, address))
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise ValueError("%r is not a valid IPv4/IPv6 address or CIDR" % value)
+        raise ValueError("%s is not a valid IPv4/IPv6 address or CIDR" % shown(value))
     if "/" in text:
         prefix_host = ipaddress.ip_interface(text).ip
         if prefix_host != network.network_address:
-            raise ValueError("%r has host bits set; the network is %s" % (value, network))
+            raise ValueError("%s has host bits set; the network is %s" % (shown(value), network))
+    mapped = network.network_address.ipv4_mapped if network.version == 6 and network.prefixlen >= 96 else None
+    if mapped is not None:
+        # the kernel sees IPv4 traffic as IPv4, even through a ::ffff: socket: such a rule never matches
+        ipv4 = ipaddress.ip_network("%s/%d" % (mapped, network.prefixlen - 96))
+        raise ValueError("%s is an IPv4-mapped IPv6 address, which no firewall rule matches for IPv4 traffic; write the "
+                         "IPv4 form %s" % (shown(value), ipv4.network_address if ipv4.prefixlen == 32 else ipv4))
     return Network(network.version, int(network.network_address), network.prefixlen)
 
 
@@ -213,29 +225,29 @@ def parse_hostname(value, allow_wildcard):
     text = value.strip().lower().rstrip(".")
     url = _URL_RE.match(text)
     if url:
-        raise ValueError("%r is a URL; give the host name only (%s)" % (value, url.group(1)))
+        raise ValueError("%s is a URL; give the host name only (%s)" % (shown(value), url.group(1)))
     name = text
     if name.startswith("*."):
         if not allow_wildcard:
-            raise ValueError("wildcard %r cannot be used here (wildcards only match egress destinations)" % value)
+            raise ValueError("wildcard %s cannot be used here (wildcards only match egress destinations)" % shown(value))
         name = name[2:]
     if "*" in name:
-        raise ValueError("%r: a wildcard may only be the whole first label, as in *.example.com" % value)
+        raise ValueError("%s: a wildcard may only be the whole first label, as in *.example.com" % shown(value))
     if len(name) > 253 or not _HOSTNAME_RE.match(name):
-        raise ValueError("%r is neither an IP address, a CIDR nor a valid host name" % value)
+        raise ValueError("%s is neither an IP address, a CIDR nor a valid host name" % shown(value))
     labels = name.split(".")
     if len(labels) == 4 and all(label.isdigit() for label in labels[:3]):
         # 198.51.100.l passes as a host name (its last label starts with a letter); taken as one,
         # the fix offered for host names would be to open the port to any address
-        raise ValueError("%r looks like a mistyped IPv4 address (the last part is not a number), not a host name; "
-                         "correct the address" % value)
+        raise ValueError("%s looks like a mistyped IPv4 address (the last part is not a number), not a host name; "
+                         "correct the address" % shown(value))
     return text
 
 
 def parse_remote(value, allow_wildcard):
     """One remote endpoint: ``any``, an address/CIDR or a host name."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("remote entries must be non-empty strings, got %r" % (value,))
+        raise ValueError("remote entries must be non-empty strings, got %s" % shown(value))
     text = value.strip()
     network = _fast_ipv4(text)
     if network is not None:  # already in normal form, but 1.2.3.4/32 is written 1.2.3.4

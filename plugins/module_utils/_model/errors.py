@@ -78,6 +78,14 @@ class InputError(ApplyError):
     """The input is invalid; raised by ``validate`` before the host is read or touched."""
 
 
+def shown(value, limit=80):
+    """``repr(value)``, cut to about ``limit`` characters with the full length said: a message never repeats a huge input."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return "%s... (%d characters)" % (text[:limit], len(value) if isinstance(value, str) else len(text))
+
+
 def did_you_mean(word, choices):
     """`` (did you mean X?)`` for a near miss among ``choices``, else an empty string."""
     close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import addresses as addr
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ProfileError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ProfileError, shown
 
 SCHEMA_VERSION = 1
 # plugins/module_utils/_model/profile.py -> the collection root
@@ -30,8 +31,8 @@ CATALOG_DIR = os.path.join(os.path.abspath(os.path.join(os.path.dirname(__file__
 PARAMETER_TYPES = ("bool", "str", "port", "addresses", "hosts")
 DIRECTIONS = ("ingress", "egress")
 
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_REFERENCE_RE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_REFERENCE_RE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\Z")
 _PROFILE_KEYS = {"schema_version", "name", "vendor", "product", "source", "variant_parameter",
                  "parameters", "components", "requirements"}
 _PARAMETER_KEYS = {"type", "required", "default", "choices", "description"}
@@ -49,14 +50,49 @@ def builtin_profiles():
     return sorted(name[:-4] for name in os.listdir(CATALOG_DIR) if name.endswith(".yml"))
 
 
+# YAML 1.1 (PyYAML's) reads 20:21 as 1221 (base 60) and 0443 as 291 (octal): a port, a range
+# or an unquoted IPv6 address would change silently. Those spellings are refused with the fix.
+_SEXAGESIMAL_RE = re.compile(r"[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+\Z")
+_OCTAL_RE = re.compile(r"[-+]?0[0-7_]+\Z")
+_LOADERS = []
+
+
+def _strict_loader(yaml):
+    """A safe loader (libyaml's when PyYAML has it) whose integers are only the ones they look like.
+
+    The pure-Python loader takes over a second for a profile of a thousand
+    requirements; both build the same plain data.
+    """
+    if _LOADERS:
+        return _LOADERS[0]
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def construct_int(loader, node):
+        number = loader.construct_yaml_int(node)
+        text = node.value
+        if _SEXAGESIMAL_RE.match(text):
+            raise yaml.constructor.ConstructorError(
+                None, None, "%s is read by YAML 1.1 as the base-60 number %d, not as written: a port range is written "
+                "%s, an IPv6 address or anything else with colons must be quoted" % (text, number, text.replace(":", "-", 1)),
+                node.start_mark)
+        if _OCTAL_RE.match(text):
+            raise yaml.constructor.ConstructorError(
+                None, None, "%s is read by YAML 1.1 as the octal number %d, not as written: write %s without the leading "
+                "zero, or quote it" % (text, number, text.lstrip("+-0_") or "0"), node.start_mark)
+        return number
+
+    strict = type("StrictProfileLoader", (base,), {})
+    strict.add_constructor("tag:yaml.org,2002:int", construct_int)
+    _LOADERS.append(strict)
+    return strict
+
+
 def _read_yaml(path):
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
         raise ProfileError("PyYAML is required to read profile files", origin=path)
-    # libyaml's loader when PyYAML has it: the pure-Python one takes over a second for a
-    # profile of a thousand requirements; both build the same plain data.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _strict_loader(yaml)
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -70,6 +106,11 @@ def _read_yaml(path):
     except OSError as exc:
         raise ProfileError("cannot read profile file: %s" % exc.strerror, origin=path)
     except yaml.YAMLError as exc:
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+        if mark is not None and problem:  # where, in the user's own file (the parser only knows a string)
+            context = " (%s)" % exc.context if getattr(exc, "context", None) else ""
+            raise ProfileError("not valid YAML at line %d, column %d: %s%s" % (mark.line + 1, mark.column + 1, problem, context),
+                               origin=path)
         raise ProfileError("not valid YAML: %s" % exc, origin=path)
 
 
@@ -103,12 +144,17 @@ class Requirement:
     def __init__(self, profile, raw, index):
         self.profile = profile
         rid = raw.get("id") if isinstance(raw, dict) else None
-        self.id = rid if isinstance(rid, str) else "#%d" % (index + 1)
+        # shown as written (repr) when invalid: "agent_out\n" must not print as agent_out and a line break
+        if isinstance(rid, str):
+            self.id = rid if rid.isprintable() and rid == rid.strip() and len(rid) <= 80 else shown(rid)
+        else:
+            self.id = "#%d" % (index + 1)
         if not isinstance(raw, dict):
             self._fail(None, "a requirement must be a mapping")
         self._check_keys(raw)
         if not isinstance(rid, str) or not _NAME_RE.match(rid):
-            self._fail("id", "must be lower-case letters, digits and underscores, starting with a letter")
+            self._fail("id", "%s must be lower-case letters, digits and underscores, starting with a letter"
+                       % (shown(rid) if isinstance(rid, str) else "the id"))
         self.component = self._choice(raw, "component", sorted(profile.components))
         self.direction = self._choice(raw, "direction", DIRECTIONS)
         self.protocols = self._protocols(raw)
@@ -151,13 +197,21 @@ class Requirement:
         value = raw.get(field)
         if not isinstance(value, str) or not value.strip():
             self._fail(field, "is required and must be a non-empty string")
+        self._plain(value, field)
         return " ".join(value.split())
+
+    def _plain(self, value, field):
+        problem = control_character(value)
+        if problem:
+            self._fail(field, problem)
 
     def _source(self, raw):
         value = raw.get("source")
         quotes = value if isinstance(value, list) else [value]
         if not quotes or not all(isinstance(q, str) and q.strip() for q in quotes):
             self._fail("source", "is required: quote the line(s) of the vendor document this requirement encodes")
+        for quote in quotes:
+            self._plain(quote, "source")
         return " / ".join(" ".join(q.split()) for q in quotes)
 
     def _protocols(self, raw):
@@ -266,11 +320,16 @@ class Profile:
         for field in ("vendor", "product"):
             if not isinstance(raw.get(field), str) or not raw[field].strip():
                 self._fail(field, "is required and must be a non-empty string")
+            if control_character(raw[field]):
+                self._fail(field, control_character(raw[field]))
         self.vendor = raw["vendor"]
         self.product = raw["product"]
         self.source = raw.get("source") or {}
         if not isinstance(self.source, dict):
             self._fail("source", "must be a mapping (title, date, url)")
+        for key, text in self.source.items():
+            if isinstance(text, str) and control_character(text):
+                self._fail("source.%s" % key, control_character(text))
         self.parameters = self._parameters(raw.get("parameters") or {})
         self.variant_parameter = raw.get("variant_parameter")
         if self.variant_parameter is not None:
@@ -328,8 +387,23 @@ class Profile:
                 self._fail("components.%s" % name, "component names are lower-case letters, digits and underscores")
             if not isinstance(spec, dict) or set(spec) != {"description"} or not isinstance(spec["description"], str):
                 self._fail("components.%s" % name, "must be a mapping with a description")
+            if control_character(spec["description"]):
+                self._fail("components.%s.description" % name, control_character(spec["description"]))
             components[name] = " ".join(spec["description"].split())
         return components
+
+
+def control_character(text):
+    """Why ``text`` cannot be profile text, or None: a control character (line breaks and tabs are folded to spaces).
+
+    Descriptions and sources end up in Windows rules, Azure and GCP descriptions,
+    comments and PowerShell strings verbatim; a NUL, BEL or escape sequence there
+    is at best invisible and at worst cuts the text or drives a terminal.
+    """
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
+            return "holds the control character U+%04X; remove it" % ord(char)
+    return None
 
 
 def coerce_parameter(name, spec, value):

@@ -208,6 +208,20 @@ def unique_names(backend, candidates, limit, fold=None):
     return names
 
 
+def set_stems(rules):
+    """``{(profile, id): stem}`` for named sets: the id, or ``<profile>_<id>`` where two profiles use the same id.
+
+    Requirement ids are unique within a profile only, and a user cannot rename
+    the ids of a vendor's profile; sets named by id alone would then collide.
+    Ids that only one profile uses keep their plain names.
+    """
+    profiles = {}
+    for rule in rules:
+        profiles.setdefault(rule["id"], set()).add(rule["profile"])
+    return {(rule["profile"], rule["id"]): rule["id"] if len(profiles[rule["id"]]) == 1 else "%s_%s" % (rule["profile"], rule["id"])
+            for rule in rules}
+
+
 def port_ranges(rule):
     """The rule's ports as sorted ``(low, high)`` integer pairs; ``[]`` means all ports."""
     ranges = []

@@ -80,6 +80,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._render._base impo
     RenderContext,
     check_policy,
     format_network,
+    hashed_name,
     merge_options,
     port_ranges,
     rule_label,
@@ -103,11 +104,11 @@ DEFAULT_OPTIONS = {
 
 # Characters AWS accepts in VPC security group names, descriptions and rule descriptions.
 _AWS_TEXT_CHARS = r"a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*"
-_AWS_TEXT_RE = re.compile(r"^[%s]*$" % _AWS_TEXT_CHARS)
+_AWS_TEXT_RE = re.compile(r"^[%s]*\Z" % _AWS_TEXT_CHARS)
 _AWS_TEXT_BAD_RE = re.compile(r"[^%s]" % _AWS_TEXT_CHARS)
 _AWS_TEXT_MAX = 255
 
-_VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}\Z")
 _ANY_IPV4 = "0.0.0.0/0"
 _ANY_IPV6 = "::/0"
 
@@ -146,7 +147,10 @@ def _check_aws_text(key, value):
 
 
 def _rule_desc(rule):
-    return _AWS_TEXT_BAD_RE.sub("_", rule_label(rule))[:_AWS_TEXT_MAX]
+    text = _AWS_TEXT_BAD_RE.sub("_", rule_label(rule))
+    if len(text) <= _AWS_TEXT_MAX:
+        return text
+    return hashed_name(text, rule_label(rule), _AWS_TEXT_MAX)  # cut plainly, two long tags could become one
 
 
 def _port_specs(rule):

@@ -105,13 +105,25 @@ PRIORITY_MAX = 4096
 DENY_PRIORITY = PRIORITY_MAX
 DENY_ID = "deny-all-outbound"
 NAME_MAX = 80
-DESCRIPTION_MAX = 140
+DESCRIPTION_MAX = 140  # counted in UTF-16 code units: a character outside the BMP takes two
+
+
+def _cut_utf16(text, limit):
+    """``text`` cut so that it holds at most ``limit`` UTF-16 code units, never inside a character."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
 IPV6_SUFFIX = "-ipv6"
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\Z")
 _NAME_BAD_RE = re.compile(r"[^A-Za-z0-9_.-]")
-_NSG_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$")
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+_NSG_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?\Z")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")
 _PROTOCOLS = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "any": "*"}
 _DIRECTIONS = {"ingress": "Inbound", "egress": "Outbound"}
 
@@ -254,7 +266,7 @@ def render(rules, **options):
         ingress = rule["direction"] == "ingress"
         result.append({
             "name": name,
-            "description": described(rule, DESCRIPTION_MAX),
+            "description": _cut_utf16(described(rule, DESCRIPTION_MAX), DESCRIPTION_MAX),
             "protocol": _PROTOCOLS[rule["protocol"]],
             "source_port_range": "*",
             "destination_port_range": _port_value(rule),

@@ -87,7 +87,7 @@ Decisions:
   needs an element, a source or a destination, so any-protocol-to-anywhere is
   written as ``0.0.0.0/0`` and ``::/0``.
 * Policy names are at most 17 characters (firewalld derives chain names from
-  them), so ``policy_prefix`` is at most 13; ipset names at most 32: a longer
+  them), so ``policy_prefix`` is at most 13; ipset names at most 31: a longer
   ``<prefix>-<id>-v4`` is shortened with a digest of the tag.
 """
 
@@ -101,13 +101,14 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,
-    merge_options,
     check_enforcement,
     format_network,
     management_option,
+    merge_options,
     port_ranges,
     rule_label,
     rule_tag,
+    set_stems,
 )
 
 BACKEND = "firewalld"
@@ -122,8 +123,11 @@ DEFAULT_OPTIONS = {
     "management": None,
 }
 POLICY_NAME_MAX = 17
-IPSET_NAME_MAX = 32
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# firewalld takes 32, but under FirewallBackend=iptables iptables' set match refuses a name
+# longer than 31 ("setname ... too long, max 31 characters": the kernel's IPSET_MAXNAMELEN
+# is 32 with the terminating NUL)
+IPSET_NAME_MAX = 31
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 # (direction, ingress zones, egress zones, address element); names from _ownership
 _POLICIES = (
@@ -163,8 +167,8 @@ def memo_scope(options):
     return {"policy_prefix": _options(options)["policy_prefix"]}
 
 
-def _ipset_name(prefix, rule, family_suffix):
-    name = "%s-%s-%s" % (prefix, rule["id"], family_suffix)
+def _ipset_name(prefix, rule, stem, family_suffix):
+    name = "%s-%s-%s" % (prefix, stem, family_suffix)
     if len(name) <= IPSET_NAME_MAX:
         return name
     digest = hashlib.sha256(rule_tag(rule).encode("utf-8")).hexdigest()[:8]
@@ -284,6 +288,7 @@ def render(rules, **options):
         address_kws[direction] = address_kw
 
     ipsets = []
+    stems = set_stems(rules)
     for rule in rules:
         planned = ctx.plan_remote(rule)
         if planned.empty:
@@ -291,7 +296,7 @@ def render(rules, **options):
         ipset_names = {}
         if planned.resolve_hosts:
             for version, _family, set_family, _icmp, _whole in _FAMILIES:
-                name = _ipset_name(prefix, rule, "v%d" % version)
+                name = _ipset_name(prefix, rule, stems[(rule["profile"], rule["id"])], "v%d" % version)
                 if any(ipset["name"] == name for ipset in ipsets):
                     raise NetreqError("backend %s: two rules with id %s would share the ipset %s; rule ids must be unique"
                                       % (BACKEND, rule["id"], name))

@@ -94,9 +94,9 @@ DESCRIPTION_MAX = 2048
 IPV6_SUFFIX = "-ipv6"
 DENY_ID = "deny-all-egress"
 
-_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 _NAME_BAD_RE = re.compile(r"[^-a-z0-9]")
-_PREFIX_RE = re.compile(r"^[a-z][-a-z0-9]{0,29}$")
+_PREFIX_RE = re.compile(r"^[a-z][-a-z0-9]{0,29}\Z")
 # what the Compute API takes as a network reference, and a project id (legacy ones hold a domain: "example.com:p")
 _NETWORK_RE = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.:/]{0,511}\Z")
 _PROJECT_RE = re.compile(r"^[a-z0-9][-a-z0-9.:]{0,99}\Z")

@@ -111,12 +111,13 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,
-    merge_options,
     check_enforcement,
     format_network,
     management_option,
+    merge_options,
     port_ranges,
     rule_label,
+    set_stems,
 )
 
 BACKEND = "nftables"
@@ -141,8 +142,8 @@ _CHAINS = (
 _FAMILIES = ((4, "ip", "icmp", "_v4", "ipv4_addr"), (6, "ip6", "ipv6-icmp", "_v6", "ipv6_addr"))
 _SET_TYPES = {suffix: set_type for _version, _kw, _icmp, suffix, set_type in _FAMILIES}
 _ND_TYPES = "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert"
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_SET_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+_SET_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*\Z")
 
 
 def _options(options):
@@ -191,11 +192,11 @@ def _port_match(rule):
     return None  # the Rule contract gives icmp and any no ports
 
 
-def _set_names(rule):
-    return {version: rule["id"] + suffix for version, _kw, _icmp, suffix, _type in _FAMILIES}
+def _set_names(stem):
+    return {version: stem + suffix for version, _kw, _icmp, suffix, _type in _FAMILIES}
 
 
-def _statements(rule, planned, selector, comment):
+def _statements(rule, planned, selector, comment, stem):
     port_match = _port_match(rule)
     verdict = 'counter accept comment "%s"' % comment
     matches = []  # per statement: the list of match expressions
@@ -211,7 +212,7 @@ def _statements(rule, planned, selector, comment):
             if networks:
                 addresses.append(_elements([format_network(net) for net in networks]))
             if planned.resolve_hosts:
-                addresses.append("@%s" % _set_names(rule)[version])
+                addresses.append("@%s" % _set_names(stem)[version])
             for address in addresses:
                 match = ["%s %s %s" % (keyword, selector, address)]
                 if rule["protocol"] == "icmp":
@@ -295,22 +296,24 @@ def render(rules, **options):
     selectors = {direction: (name, selector) for name, direction, selector, _interface in _CHAINS}
 
     sets = {}
+    stems = set_stems(rules)
     entries = []
     for rule in rules:
         planned = ctx.plan_remote(rule)
         if planned.empty:
             continue  # every hostname went to the proxy allowlist
         chain, selector = selectors[rule["direction"]]
+        stem = stems[(rule["profile"], rule["id"])]
         if planned.resolve_hosts:
-            for name in _set_names(rule).values():
+            for name in _set_names(stem).values():
                 if name in sets:
                     raise NetreqError("backend %s: two rules with id %s would share the set %s; rule ids must be unique in one table"
                                       % (BACKEND, rule["id"], name))
                 if not _SET_NAME_RE.match(name):
                     raise UnsupportedRuleError(BACKEND, rule["id"], "%r is not a valid nft set name" % name, "start the requirement id with a letter")
                 sets[name] = list(planned.resolve_hosts)
-            ctx.resolve_target(rule, table=table, sets=dict(("ipv%d" % version, name) for version, name in _set_names(rule).items()))
-        entries.append({"id": rule["id"], "chain": chain, "statements": _statements(rule, planned, selector, _comment(rule))})
+            ctx.resolve_target(rule, table=table, sets=dict(("ipv%d" % version, name) for version, name in _set_names(stem).items()))
+        entries.append({"id": rule["id"], "chain": chain, "statements": _statements(rule, planned, selector, _comment(rule), stem)})
 
     ruleset = _ruleset(table, chains, sets, entries, opts["management"])
     public_chains = [{key: chain[key] for key in ("name", "hook", "direction", "policy")} for chain in chains]

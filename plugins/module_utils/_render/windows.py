@@ -55,7 +55,7 @@ from __future__ import annotations
 import uuid
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
-from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,
@@ -107,6 +107,11 @@ def _ports(rule):
 
 
 def _description(rule):
+    # INetFwRule::put_Description and put_Name (learn.microsoft.com/windows/win32/api/netfw):
+    # "The string must not contain the "|" character."
+    if "|" in rule["description"]:
+        raise UnsupportedRuleError(BACKEND, rule_tag(rule), "the description holds '|', which Windows does not allow in "
+                                   "a firewall rule's description", "remove the '|' from the requirement's description")
     if rule["expires"]:
         return "%s (expires %s)" % (rule["description"], rule["expires"])
     return rule["description"]
@@ -119,9 +124,19 @@ def _protocols(rule, families):
     return [(proto, suffix) for family, proto, suffix in ((4, "icmpv4", ""), (6, "icmpv6", IPV6_SUFFIX)) if family in families]
 
 
+# The firewall's own bound on a rule's id, name and description (MS-FASP, FW_RULE:
+# [string, range(1,10001)] wszRuleId, wszName, wszDescription): 10,000 characters.
+TEXT_MAX = 10000
+
+
 def _base_params(rule, name, protocol, remoteip, profiles):
     """win_firewall_rule parameters; ``remoteip=None`` leaves ``remoteip`` and ``state`` out (keyword rules)."""
     params = {"name": name, "group": _ownership.WINDOWS_GROUP_PREFIX + rule["profile"], "description": _description(rule)}
+    for field, text in (("name", name), ("description", params["description"])):
+        if len(text) > TEXT_MAX:
+            raise UnsupportedRuleError(BACKEND, rule_tag(rule), "the rule's %s would be %d characters; Windows takes at most %d"
+                                       % (field, len(text), TEXT_MAX), "shorten the requirement's %s"
+                                       % ("id or the profile name" if field == "name" else "description"))
     if remoteip is not None:
         params["state"] = "present"
     params.update({

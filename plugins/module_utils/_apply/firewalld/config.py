@@ -43,11 +43,11 @@ DEFAULT_PRIORITY = -1  # firewalld's default policy priority (not written to the
 SPECIAL_ZONES = ("ANY", "HOST")
 IPSET_FAMILIES = ("inet", "inet6")
 
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-_IPSET_NAME_RE = re.compile(r"^[A-Za-z0-9_.:-]+$")
-_ZONE_NAME_RE = re.compile(r"^[A-Za-z0-9_/-]+$")
-_IPSET_TYPE_RE = re.compile(r"^hash:[a-z,]+$")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+_POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+\Z")
+_IPSET_NAME_RE = re.compile(r"^[A-Za-z0-9_.:-]+\Z")
+_ZONE_NAME_RE = re.compile(r"^[A-Za-z0-9_/-]+\Z")
+_IPSET_TYPE_RE = re.compile(r"^hash:[a-z,]+\Z")
 
 
 # ---------------------------------------------------------------- the input

@@ -66,16 +66,16 @@ LOG_LEVELS = ("emerg", "alert", "crit", "error", "warning", "notice", "info", "d
 PORT_PROTOCOLS = ("tcp", "udp", "sctp", "dccp")
 LIMIT_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "s": "s", "m": "m", "h": "h", "d": "d"}
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-_MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
-_PORT_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?$")
-_UINT_RE = re.compile(r"^(0x[0-9A-Fa-f]+|[0-9]+)$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
+_MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}\Z")
+_PORT_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?\Z")
+_UINT_RE = re.compile(r"^(0x[0-9A-Fa-f]+|[0-9]+)\Z")
 _BAD_VALUE_RE = re.compile(r'["=\x00-\x1f\x7f]')
 
 
 # a rule made of words, name="value", name='value' and name=value only (no escapes, no '=' inside values)
 _TOKEN = r"""([A-Za-z][A-Za-z-]*)(?:(=)(?:"([^"\\=]+)"|'([^'\\=]+)'|([^\s"'\\=]+)))?"""
-_SIMPLE_RE = re.compile(r"^\s*%s(?:\s+%s)*\s*$" % (_TOKEN, _TOKEN))
+_SIMPLE_RE = re.compile(r"^\s*%s(?:\s+%s)*\s*\Z" % (_TOKEN, _TOKEN))
 _TOKEN_RE = re.compile(_TOKEN)
 
 

@@ -43,7 +43,7 @@ class RulesetError(InputError):
 
 FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
 # the renderer's table names, and nft identifiers in general, start with a letter
-TABLE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+TABLE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 
 # Commands allowed in the ruleset, all of which name the table they act on.
 VERBS = ("add", "create", "insert", "replace", "delete", "destroy", "flush", "rename")

@@ -43,8 +43,8 @@ TUPLE_MARK = "### tuple ###"
 ANY_NETWORKS = {4: "0.0.0.0/0", 6: "::/0"}
 CHAIN_PREFIX = {4: "ufw", 6: "ufw6"}
 TARGETS = {"allow": "ACCEPT", "deny": "DROP", "reject": "REJECT", "limit": "LIMIT"}
-INTERFACE_RE = re.compile(r"^[A-Za-z0-9_\-.+,=%@]{1,15}$")
-PORT_RE = re.compile(r"^[1-9][0-9]*$")
+INTERFACE_RE = re.compile(r"^[A-Za-z0-9_\-.+,=%@]{1,15}\Z")
+PORT_RE = re.compile(r"^[1-9][0-9]*\Z")
 LIMIT_LOG = "-m limit --limit 3/min --limit-burst 10"
 
 

@@ -24,8 +24,14 @@ SPELLINGS = [
     "198.51.100.0/24", "198.51.100.7", "198.51.100.7/32", "0.0.0.0/0", "255.255.255.255", "10.0.0.0/8",
     " 203.0.113.0/25 ", "198.51.100.0/255.255.255.0", "198.51.100.0/024", "198.51.100.0/0",
     "198.51.100.5/24", "198.051.100.0/24", "256.1.1.1", "1.2.3", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4.5",
-    "\u0661.2.3.4", "2001:db8::/32", "2001:0db8:0000::/48", "::/0", "::1", "::ffff:198.51.100.7",
+    "\u0661.2.3.4", "2001:db8::/32", "2001:0db8:0000::/48", "::/0", "::1",
 ]
+
+
+def test_ipv4_mapped_ipv6_is_refused_with_its_ipv4_form():
+    """ipaddress takes ::ffff:198.51.100.7; no firewall rule written with it matches IPv4 traffic."""
+    with pytest.raises(ValueError, match="IPv4-mapped.*write the IPv4 form 198.51.100.7"):
+        addr.parse_network("::ffff:198.51.100.7")
 
 
 @pytest.mark.parametrize("text", SPELLINGS)

@@ -144,8 +144,9 @@ def test_long_ipset_names_are_shortened_with_a_digest():
     rule_id = "connector_out_license_cloud-tcp"
     result = firewalld.render([rule(rule_id, ports=["443"], remote=["lic.teradici.com"])], fqdn_strategy="resolve")
     digest = hashlib.sha256(("netreq:rackspace_pdr:" + rule_id).encode()).hexdigest()[:8]
-    assert [item["name"] for item in result["ipsets"]] == ["netreq-connector_out-%s-v4" % digest, "netreq-connector_out-%s-v6" % digest]
-    assert all(len(item["name"]) <= 32 for item in result["ipsets"])
+    # 31 characters: iptables' set match refuses longer names under FirewallBackend=iptables
+    assert [item["name"] for item in result["ipsets"]] == ["netreq-connector_ou-%s-v4" % digest, "netreq-connector_ou-%s-v6" % digest]
+    assert all(len(item["name"]) == 31 for item in result["ipsets"])
 
 
 def test_fqdn_resolve_wildcards():
@@ -159,10 +160,13 @@ def test_fqdn_resolve_wildcards():
     assert rich(widened, "appliance_out_isl") == ['rule port port="443" protocol="tcp" accept']
 
 
-def test_same_id_in_two_profiles_cannot_share_an_ipset():
+def test_same_id_in_two_profiles_gets_ipsets_of_its_own():
+    """Ids are unique per profile only, and a vendor's ids cannot be renamed: the profile joins the set names."""
     rules = [rule("agent_out_app", ports=["443"], remote=["app.pdq.com"], profile=name) for name in ("one", "two")]
-    with pytest.raises(NetreqError, match="agent_out_app"):
-        firewalld.render(rules, fqdn_strategy="resolve")
+    rules.append(rule("alone", ports=["443"], remote=["app.pdq.com"], profile="one"))
+    names = [item["name"] for item in firewalld.render(rules, fqdn_strategy="resolve")["ipsets"]]
+    assert names == ["netreq-one_agent_out_app-v4", "netreq-one_agent_out_app-v6", "netreq-two_agent_out_app-v4",
+                     "netreq-two_agent_out_app-v6", "netreq-alone-v4", "netreq-alone-v6"]
 
 
 @pytest.mark.parametrize("options, targets", [

@@ -221,10 +221,13 @@ def test_fqdn_resolve_with_wildcard_fallback():
     assert statements(widened, "appliance_out_isl") == ['tcp dport 443 counter accept comment "netreq:rackspace_pdr:appliance_out_isl"']
 
 
-def test_same_id_in_two_profiles_cannot_share_a_set():
+def test_same_id_in_two_profiles_gets_sets_of_its_own():
+    """Ids are unique per profile only, and a vendor's ids cannot be renamed: the profile joins the set names."""
     rules = [rule("agent_out_app", ports=["443"], remote=["app.pdq.com"], profile=name) for name in ("one", "two")]
-    with pytest.raises(NetreqError, match="agent_out_app"):
-        nftables.render(rules, fqdn_strategy="resolve")
+    rendering = nftables.render(rules, fqdn_strategy="resolve")
+    sets = [(item["sets"]["ipv4"], item["sets"]["ipv6"]) for item in rendering["resolve_sets"]]
+    assert sets == [("one_agent_out_app_v4", "one_agent_out_app_v6"), ("two_agent_out_app_v4", "two_agent_out_app_v6")]
+    assert "ip daddr @one_agent_out_app_v4" in rendering["ruleset"] and "ip daddr @two_agent_out_app_v4" in rendering["ruleset"]
 
 
 @pytest.mark.parametrize("options, word", [
