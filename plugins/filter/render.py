@@ -36,7 +36,7 @@ options:
     description:
       - What to do with host names, which packet filters and security groups cannot match.
       - C(reject) (the default) fails naming each rule that has host names.
-      - C(resolve) (nftables, firewalld) matches a named set the applier fills by resolving the names.
+      - C(resolve) (nftables, firewalld, ufw) matches a named set the applier fills by resolving the names.
       - C(any_address) opens the rule's ports to every address and records the widening in C(widenings).
       - C(proxy) leaves host names to an FQDN-aware proxy and lists them in C(proxy_allowlist).
       - C(windows_dynamic_keyword) (windows) uses dynamic keyword addresses resolved by Windows.
@@ -56,7 +56,9 @@ options:
       - C(fail) (the default) fails naming the rule and the option that would fix it.
       - C(skip) renders nothing for this backend and returns C(skipped=true) with every rule it cannot
         express in C(unsupported), so a plan over several backends can report them instead of stopping.
-        Other errors (bad options, an invalid rule) still fail.
+        A backend without the O(fqdn_strategy) asked for (C(resolve) outside the Linux hosts,
+        C(windows_dynamic_keyword) outside Windows) is skipped the same way, naming the rules with
+        host names. Other errors (bad options, an invalid rule) still fail.
     type: str
     default: fail
     choices: [fail, skip]
@@ -136,6 +138,9 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.addresses import is_address
+from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import BACKENDS
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import capabilities
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render as render_rules
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
 
@@ -155,6 +160,27 @@ def _skipped(backend, rules, backend_options):
     }
 
 
+def _strategy_refused(backend, rules, backend_options):
+    """The C(unsupported=skip) result when ``backend`` has no such ``fqdn_strategy`` at all, else None.
+
+    ``resolve`` exists on the Linux hosts only and ``windows_dynamic_keyword`` on
+    Windows only: a plan over every backend skips the others, saying so, instead
+    of stopping.
+    """
+    if backend not in BACKENDS:
+        return None  # the renderer table names the valid backends
+    able = capabilities(backend).fqdn_strategies()
+    strategy = backend_options["fqdn_strategy"]
+    if strategy in able:
+        return None
+    reason = "fqdn_strategy=%s is not available for backend %s" % (strategy, backend)
+    fix = " or ".join("fqdn_strategy=%s" % name for name in able if name != "reject")
+    named = [rule["id"] for rule in rules if any(item != "any" and not is_address(item) for item in rule["remote"])]
+    unsupported = [{"rule": rule_id, "reason": reason, "fix": fix} for rule_id in named] or \
+        [{"rule": "every rule", "reason": reason + " (no rule names a host; any other strategy renders them)", "fix": fix}]
+    return dict(_skipped(backend, [], backend_options), unsupported=unsupported)
+
+
 def render(rules, *positional, **keywords):
     """Shell over the renderer table: argument checks from DOCUMENTATION, errors as filter errors."""
     arguments = bind_filter_args("netreq.firewall.render", DOCUMENTATION, positional, keywords)
@@ -165,6 +191,10 @@ def render(rules, *positional, **keywords):
     backend_options["fqdn_strategy"] = arguments["fqdn_strategy"]
     backend_options["wildcard_fallback"] = arguments.get("wildcard_fallback")
     try:
+        if arguments["unsupported"] == "skip":
+            refused = _strategy_refused(arguments["backend"], rules, backend_options)
+            if refused is not None:
+                return refused
         try:
             return render_rules(arguments["backend"], rules, **backend_options)
         except UnsupportedRuleError:

@@ -93,3 +93,18 @@ def test_pdq_agent_with_a_strategy(tmp_path, strategy):
     assert aws["fqdn_strategy"] == strategy
     listed = aws["proxy_allowlist"] if strategy == "proxy" else aws["widenings"]
     assert {"*.islonline.net", "app.pdq.com"} <= {h for entry in listed for h in entry["hosts"]}
+
+
+@pytest.mark.parametrize("strategy, able", [("resolve", {"nftables", "firewalld", "ufw"}), ("windows_dynamic_keyword", {"windows"})])
+def test_a_strategy_some_backends_lack_skips_them_with_the_reason(tmp_path, strategy, able):
+    """The plan promises that a backend which cannot express the rules is skipped, not that the plan stops."""
+    result = run_plan(tmp_path, "-e", "plan_profile=pdq_connect", "-e", "plan_fqdn_strategy=%s" % strategy,
+                      "-e", "plan_wildcard_fallback=proxy")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for backend in BACKENDS:
+        rendering = yaml.safe_load((tmp_path / ("%s.yml" % backend)).read_text())
+        if backend in able:
+            assert not rendering.get("skipped"), backend
+        else:
+            assert rendering["skipped"] and "fqdn_strategy=%s is not available for backend %s" % (strategy, backend) \
+                in rendering["unsupported"][0]["reason"]

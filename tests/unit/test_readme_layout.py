@@ -1,7 +1,7 @@
 # Copyright (c) netreq.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The README's Layout section names what the tree holds."""
+"""The Layout section of CONTRIBUTING.md names what the tree holds."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import subprocess
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # the files every collection has, which the README need not explain
-UNLISTED = {"README.md", "galaxy.yml", ".gitignore", ".ansible-lint", ".git", ".venv", ".build", ".pytest_cache"}
+UNLISTED = {"README.md", "CONTRIBUTING.md", "galaxy.yml", ".gitignore", ".ansible-lint", ".git", ".venv", ".build", ".pytest_cache"}
 # folders whose entries the layout names one by one
 DETAILED = ("plugins", "tests", "docs", "meta", "playbooks")
 
 
 def layout_section():
-    with open(os.path.join(REPO, "README.md")) as stream:
+    with open(os.path.join(REPO, "CONTRIBUTING.md")) as stream:
         text = stream.read()
     return text.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
 
@@ -56,4 +56,4 @@ def test_layout_names_every_top_level_entry_and_folder():
                 continue  # the playbooks are listed in their own table
             if not mentioned(text, folder, name):
                 missing.append("%s/%s" % (folder, name))
-    assert missing == [], "README Layout does not mention: %s" % ", ".join(missing)
+    assert missing == [], "CONTRIBUTING.md Layout does not mention: %s" % ", ".join(missing)

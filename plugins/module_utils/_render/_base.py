@@ -322,9 +322,9 @@ class RenderContext:
     # what each way out costs, so the hint never offers opening a port to everyone without saying so
     _STRATEGY_NOTES = {"any_address": " (opens the ports to every address)"}
 
-    def _fix_hint(self):
+    def _fix_hint(self, exclude=()):
         return " or ".join("fqdn_strategy=%s%s" % (strategy, self._STRATEGY_NOTES.get(strategy, ""))
-                           for strategy in self.capabilities.fqdn_strategies() if strategy != "reject")
+                           for strategy in self.capabilities.fqdn_strategies() if strategy != "reject" and strategy not in exclude)
 
     def plan_remote(self, rule):
         planned = PlannedRemote()
@@ -354,6 +354,14 @@ class RenderContext:
                 hosts_by_strategy.setdefault(self.wildcard_fallback, []).extend(wildcards)
         else:
             hosts_by_strategy[strategy] = hostnames
+        if "proxy" in hosts_by_strategy and hosts_by_strategy["proxy"] and (rule["protocol"] != "tcp" or rule["direction"] != "egress"):
+            # a forward proxy (HTTP CONNECT) carries outbound TCP connections only: leaving UDP, ICMP or
+            # inbound traffic to it would report the rule as handled while nothing lets it through
+            what = "inbound traffic" if rule["direction"] != "egress" else "%s traffic" % rule["protocol"].upper()
+            raise UnsupportedRuleError(
+                self.backend, rule["id"],
+                "hostnames %s: a forward proxy carries outbound TCP only, not %s" % (", ".join(hosts_by_strategy["proxy"]), what),
+                self._fix_hint(exclude=("proxy",)))
         for how, hosts in hosts_by_strategy.items():
             if not hosts:
                 continue

@@ -125,6 +125,11 @@ def test_a_huge_value_is_not_repeated_in_full():
 
 # (case, backend, options, profile, fragments) -- each limit with its source
 RENDERER_LIMITS = [
+    # a forward proxy tunnels outbound TCP (HTTP CONNECT, RFC 9110 9.3.6) and nothing else
+    ("syslog over UDP to a host name left to a proxy", "aws", {"fqdn_strategy": "proxy"},
+     profile(protocols=["udp"], ports=[514], remote=["logs.example.com"]), ["aws", "agent_out", "outbound TCP only", "UDP"]),
+    ("inbound from a host name left to a proxy", "nftables", {"fqdn_strategy": "proxy"},
+     profile(direction="ingress", remote=["agents.example.com"]), ["nftables", "agent_out", "not inbound traffic", "resolve"]),
     # INetFwRule::put_Description and put_Name (learn.microsoft.com/windows/win32/api/netfw):
     # "The string must not contain the "|" character."
     ("pipe in a Windows description", "windows", {}, profile(description="Agent | servers"),
