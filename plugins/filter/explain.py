@@ -71,7 +71,8 @@ _value:
       description: The answer in one sentence, naming profile, requirement and vendor line, or "not allowed".
       type: str
       sample: "TCP 443 to 204.110.218.100 is allowed by netreq.firewall because of: rackspace_pdr requirement
-        appliance_out_https (Rackspace PDR appliance, matched by 204.110.218.96/27): | Services | 204.110.218.96/27 | TCP 443 |"
+        appliance_out_updates_us (Rackspace Proactive Detection & Response IDS appliance (Alert Logic Threat Manager),
+        matched by 204.110.218.96/27): L36: | Appliance | 204.110.218.96/27 | TCP | 443 | Updates | ..."
     matches:
       description:
         - The rules that allow it, with C(profile), C(vendor), C(product), C(requirement), C(rule), C(tag),

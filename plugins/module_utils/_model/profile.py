@@ -189,8 +189,10 @@ class Requirement:
 
     def _choice(self, raw, field, choices):
         value = raw.get(field)
+        if value is None:
+            self._fail(field, "is required: one of %s" % ", ".join(choices))
         if value not in choices:
-            self._fail(field, "%r is not one of %s" % (value, ", ".join(choices)))
+            self._fail(field, "%s is not one of %s" % (shown(value), ", ".join(choices)))
         return value
 
     def _text(self, raw, field):
@@ -425,7 +427,9 @@ def coerce_parameter(name, spec, value):
         except ValueError as exc:
             raise ValueError("parameter %s: %s" % (name, exc))
     if not isinstance(value, (list, tuple)):
-        raise ValueError("parameter %s must be a list, got %r; write [%r]" % (name, value, value))
+        items = [part.strip() for part in value.split(",")] if isinstance(value, str) and "," in value else [value]
+        raise ValueError("parameter %s must be a list, got %s; write %s" % (
+            name, shown(value), shown([item for item in items if item != ""] or items)))
     try:
         if kind == "addresses":
             for item in value:

@@ -250,3 +250,16 @@ def test_the_real_tools_read_every_edge_rendering(case, selections, tmp_path):
     answers = json.loads(parsed.stdout)
     assert answers["rich"] == rich, "%s: firewalld reads the rich rules differently" % case
     assert set(answers["ufw"]) == {"ok"}, "%s: ufw refuses %s" % (case, answers["ufw"])
+
+
+def test_a_comma_separated_string_for_a_list_gets_a_list_as_the_fix():
+    with pytest.raises(NetreqError) as caught:
+        compile_rules(profile(remote=["{{ servers }}"]), component="agent", params={"servers": "198.51.100.1, 203.0.113.1"})
+    assert "['198.51.100.1', '203.0.113.1']" in str(caught.value)
+
+
+def test_a_missing_direction_is_said_to_be_missing():
+    spec = profile()
+    del spec["requirements"][0]["direction"]
+    message = refused(spec, None)
+    assert "direction: is required: one of ingress, egress" in message and "None" not in message
