@@ -18,6 +18,11 @@ class Plan(object):
     ``unchanged`` counts the owned entries kept as they are, and ``settings``
     lists the non-rule settings that change (default policies, targets,
     enablement) as ``{name, before, after}``.
+
+    What a backend needs besides (the files to write, the commands to run)
+    travels on the plan too, one way for all: a subclass in the backend's
+    package that takes it as keyword arguments (``FirewalldPlan``, ``UfwPlan``).
+    ``as_dict`` stays the shared shape, so the result never shows it.
     """
 
     def __init__(self, added=(), removed=(), unchanged=0, settings=(), existed=True, remains=True):
