@@ -231,6 +231,18 @@ step_docs() {
         --use-current --squash-hierarchy --dest-dir "$out/rst" netreq.firewall >/dev/null || return 1
     sphinx-build -M html "$out/rst" "$out/build" -c "$out" -W --keep-going -q || return 1
     echo "run: docs site in $out/build/html/index.html"
+    # the site in a real browser: the index and a profile page render, non-blank, with their text
+    # (tests/tools/docs_screenshots.py --update refreshes the copies in docs/screenshots/)
+    local chromium rc
+    chromium=$(bash "$REPO/tests/tools/ensure_chromium.sh"); rc=$?
+    if [ "$rc" -eq 77 ]; then
+        echo "run: docs screenshots skipped: no chromium here and none can be installed"
+    elif [ "$rc" -ne 0 ]; then
+        return 1
+    else
+        python "$REPO/tests/tools/docs_screenshots.py" --chromium "$chromium" || return 1
+        echo "run: docs screenshots in $out/screenshots"
+    fi
 }
 
 # ansible-builder only writes the build context here (no container runtime is

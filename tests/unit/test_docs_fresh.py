@@ -15,3 +15,12 @@ def test_profile_docs_are_fresh():
 def test_every_builtin_profile_has_a_page():
     pages = {name + ".md" for name in generate_profile_docs.builtin_profiles()} | {"README.md"}
     assert pages <= set(generate_profile_docs.expected_files())
+
+
+def test_every_docs_site_page_is_in_the_table_of_contents():
+    import yaml
+
+    with open(os.path.join(generate_profile_docs.REPO, "docs", "docsite", "extra-docs.yml")) as stream:
+        listed = {page for section in yaml.safe_load(stream)["sections"] for page in section["toctree"]}
+    pages = {name[:-4] for name in os.listdir(generate_profile_docs.DOCSITE) if name.endswith(".rst")}
+    assert pages == listed
