@@ -156,3 +156,28 @@ def test_every_plan_command_of_the_readme_runs_as_written(command, tmp_path):
     ran = _run(argv, tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert os.path.isdir(tmp_path / "netreq-plan"), "the README says the plan goes to ./netreq-plan"
+
+
+def _header_commands(path):
+    """The ``ansible-playbook netreq.firewall.<name>`` commands of a playbook's header that need no inventory."""
+    header = []
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("---"):
+                continue
+            if not line.startswith("#"):
+                break
+            header.append(line[1:])
+    joined = "".join(header).replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines()
+            if line.strip().startswith("ansible-playbook netreq.firewall.") and " -i " not in line]
+
+
+def test_explain_answers_from_an_empty_directory_as_its_header_shows(tmp_path):
+    commands = _header_commands(os.path.join(REPO, "playbooks", "explain.yml"))
+    assert commands, "explain.yml's header shows no command that needs no inventory"
+    argv = shlex.split(commands[0], comments=True)
+    argv[0] = _ansible_playbook()
+    ran = _run(argv, tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "is allowed by netreq.firewall because of: rackspace_pdr requirement appliance_out_updates_us" in ran.stdout
