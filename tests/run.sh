@@ -171,6 +171,13 @@ step_pytest() {
     local dir rc
     local -a dirs=()
     ensure_nft_cli
+    # firewalld's, ufw's and iptables' own parsers check the edge renderings inside the test
+    # hosts' root filesystem (built once, cached; the molecule step uses the same one)
+    if [ "$(id -u)" = 0 ] && NETREQ_TEST_ROOTFS=$(bash tests/testhost/rootfs.sh 2>/dev/null); then
+        export NETREQ_TEST_ROOTFS
+    else
+        echo "run: no test-host root filesystem here; the checks with the backends' own parsers will skip"
+    fi
     for dir in tests/unit tests/golden tests/contract tests/integration tests/reliability; do
         [ -d "$dir" ] && dirs+=("$dir")
     done

@@ -126,11 +126,11 @@ def load_profile(spec):
     if isinstance(spec, dict):
         return Profile(spec, origin=None)
     if not isinstance(spec, str) or not spec:
-        raise ProfileError("a profile is a built-in name, a file path or a dict, got %r" % (spec,))
+        raise ProfileError("a profile is a built-in name, a file path or a dict, got %s" % shown(spec))
     if _NAME_RE.match(spec) and not spec.endswith((".yml", ".yaml")):
         path = os.path.join(CATALOG_DIR, spec + ".yml")
         if not os.path.isfile(path):
-            raise ProfileError("unknown built-in profile %r; built-in profiles: %s" % (spec, ", ".join(builtin_profiles())))
+            raise ProfileError("unknown built-in profile %s; built-in profiles: %s" % (shown(spec), ", ".join(builtin_profiles())))
     else:
         path = os.path.abspath(os.path.expanduser(spec))
     return Profile(_read_yaml(path), origin=path)
@@ -273,7 +273,7 @@ class Requirement:
         match = _REFERENCE_RE.match(item.strip())
         if not match:
             if "{{" in item or "}}" in item:
-                self._fail(field, "%r: a parameter reference must be the whole value, as in '{{ name }}'" % item)
+                self._fail(field, "%s: a parameter reference must be the whole value, as in '{{ name }}'" % shown(item))
             return None
         name = match.group(1)
         if name not in self.profile.parameters:
@@ -317,8 +317,8 @@ class Profile:
             self._fail("name", "is required: lower-case letters, digits and underscores")
         if not self.name or not _NAME_RE.match(self.name):
             suggestion = re.sub(r"[^a-z0-9_]", "_", str(raw["name"]).lower())
-            self._fail("name", "%r is not a valid profile name: use lower-case letters, digits and underscores, starting "
-                               "with a letter (e.g. %r)" % (raw["name"], suggestion))
+            self._fail("name", "%s is not a valid profile name: use lower-case letters, digits and underscores, starting "
+                               "with a letter (e.g. %s)" % (shown(raw["name"]), shown(suggestion)))
         for field in ("vendor", "product"):
             if not isinstance(raw.get(field), str) or not raw[field].strip():
                 self._fail(field, "is required and must be a non-empty string")
@@ -413,13 +413,13 @@ def coerce_parameter(name, spec, value):
     kind = spec["type"]
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ValueError("parameter %s must be true or false, got %r" % (name, value))
+            raise ValueError("parameter %s must be true or false, got %s" % (name, shown(value)))
         return value
     if kind == "str":
         if not isinstance(value, str):
-            raise ValueError("parameter %s must be a string, got %r" % (name, value))
+            raise ValueError("parameter %s must be a string, got %s" % (name, shown(value)))
         if spec.get("choices") and value not in spec["choices"]:
-            raise ValueError("parameter %s must be one of %s, got %r" % (name, ", ".join(spec["choices"]), value))
+            raise ValueError("parameter %s must be one of %s, got %s" % (name, ", ".join(spec["choices"]), shown(value)))
         return value
     if kind == "port":
         try:
@@ -434,11 +434,11 @@ def coerce_parameter(name, spec, value):
         if kind == "addresses":
             for item in value:
                 if not isinstance(item, str):
-                    raise ValueError("%r is not an IP address or CIDR" % (item,))
+                    raise ValueError("%s is not an IP address or CIDR" % shown(item))
                 # cheap shape test first: normalize_remote parses the addresses once
                 text = item.strip()
                 if not addr.looks_numeric(text) and text.lower() != addr.ANY and not addr.is_address(text):
-                    raise ValueError("%r is not an IP address or CIDR" % (item,))
+                    raise ValueError("%s is not an IP address or CIDR" % shown(item))
         return addr.normalize_remote(list(value), allow_wildcard=False)
     except ValueError as exc:
         raise ValueError("parameter %s: %s" % (name, exc))

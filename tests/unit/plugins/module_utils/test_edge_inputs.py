@@ -16,7 +16,10 @@ Three tables:
   hosts' root filesystem (``tests/testhost/rootfs.sh``) the renderings go
   through the real tools: ``nft -c`` in a new network namespace, firewalld's
   own rich-rule parser and ufw's own command parser, each run inside that root
-  filesystem (Debian's firewalld and ufw, not a copy of their logic).
+  filesystem (Debian's firewalld and ufw, not a copy of their logic), and the
+  rules files the ufw applier writes from the rendering go through
+  ``iptables-restore --test`` and ``ip6tables-restore --test`` there, in a new
+  network namespace.
 """
 
 from __future__ import annotations
@@ -30,9 +33,13 @@ import subprocess
 
 import pytest
 
+from fake_linux_host import put_host_under
+
+from ansible_collections.netreq.firewall.plugins.module_utils._apply.ufw.apply import UfwApplier
+from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import compile_rules, compile_selections
-from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render
+from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render, renderer
 
 BASE = {
     "schema_version": 1,
@@ -204,6 +211,8 @@ def test_edge_profiles_render_within_the_documented_limits(case, selections):
 
 
 def _rootfs():
+    if os.environ.get("NETREQ_TEST_ROOTFS"):  # tests/run.sh pytest: the one tests/testhost/rootfs.sh built
+        return os.environ["NETREQ_TEST_ROOTFS"]
     found = sorted(glob.glob(os.path.expanduser(os.environ.get("NETREQ_LAB", "~/.cache/netreq-lab")) + "/rootfs/*/usr/sbin/ufw"))
     return found[-1][:-len("/usr/sbin/ufw")] if found else None
 
@@ -263,3 +272,59 @@ def test_a_missing_direction_is_said_to_be_missing():
     del spec["requirements"][0]["direction"]
     message = refused(spec, None)
     assert "direction: is required: one of ingress, egress" in message and "None" not in message
+
+
+UFW_FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ufw_cli", "before")
+
+
+class _UfwHost(object):
+    """The runner and module of a ufw applier on a fake host: ufw's commands succeed and do what ufw does to ufw.conf."""
+
+    params = {}
+    check_mode = False
+    _diff = False
+
+    def __init__(self):
+        self.log = []
+
+    def binary(self, name, required=True):
+        return "/usr/sbin/" + name
+
+    def run(self, argv, data=None):
+        return 0, "", ""
+
+    def change(self, argv, what, data=None, atomic=False):
+        self.log.append(" ".join(argv))
+        if argv[-1] == "enable" or argv[-2:] == ["--force", "enable"]:
+            with open(_ownership.UFW_PATHS["conf"]) as stream:
+                text = stream.read()
+            with open(_ownership.UFW_PATHS["conf"], "w") as stream:
+                stream.write(text.replace("ENABLED=no", "ENABLED=yes"))
+        return 0, "", ""
+
+
+def _ufw_rules_files(rendering, monkeypatch, root):
+    """The user.rules and user6.rules the ufw applier writes for ``rendering`` on ufw's own files."""
+    put_host_under(monkeypatch, root)
+    for name, key in (("ufw.conf", "conf"), ("ufw", "defaults"), ("user.rules", "rules4"), ("user6.rules", "rules6")):
+        os.makedirs(os.path.dirname(_ownership.UFW_PATHS[key]), exist_ok=True)
+        shutil.copyfile(os.path.join(UFW_FILES, name), _ownership.UFW_PATHS[key])
+    monkeypatch.setitem(_ownership.UFW_PATHS, "proc_ipv6", "/")
+    host = _UfwHost()
+    applier = UfwApplier(host, params=renderer("ufw").applier_params(rendering, {}), runner=host)
+    applier.run()
+    return [_ownership.UFW_PATHS[key] for key in ("rules4", "rules6")]
+
+
+@pytest.mark.skipif(not _real_tools(), reason="needs root, unshare and the test hosts' root filesystem")
+@pytest.mark.parametrize("case, selections", ACCEPTED, ids=[case[0] for case in ACCEPTED])
+def test_iptables_restore_reads_the_ufw_files_of_every_edge_rendering(case, selections, monkeypatch, tmp_path):
+    rendering = _renderings(selections)["ufw"]
+    rules4, rules6 = _ufw_rules_files(rendering, monkeypatch, str(tmp_path / "host"))
+    for path, tool in ((rules4, "iptables-restore"), (rules6, "ip6tables-restore")):
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
+        assert "comment=%s" % b"netreq:".hex() in text, "%s: no owned rule in %s" % (case, path)  # ufw keeps comments in hex
+        checked = subprocess.run(["unshare", "--net", "chroot", _rootfs(), tool, "--test"], input=text,
+                                 capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, "%s: %s --test: %s" % (case, tool, checked.stderr)
