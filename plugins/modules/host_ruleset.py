@@ -36,7 +36,25 @@ extends_documentation_fragment:
   - netreq.firewall.host_apply
   - netreq.firewall.attributes
   - netreq.firewall.attributes.ruleset
-options: {}
+options:
+  overrides:
+    description:
+      - What to do when rules the collection does not own would drop or reject traffic the compiled rules allow,
+        so that a requirement looks applied but is not in force. Examples are another nftables table whose base
+        chain on the same hook drops it (in nftables every base chain must accept a packet), ufw C(deny) rules of
+        the admin placed before the collection's, and firewalld policies with a higher priority and a C(REJECT)
+        or C(DROP) target.
+      - The check runs with every apply that compares in full, before anything is written (the apply does not
+        change rules it does not own). A run answered by the no-op memo does not look again;
+        M(netreq.firewall.host_ruleset_info) always does.
+      - V(warn) applies the rules and warns once per foreign rule, naming its table, chain and text, the
+        requirements it blocks (C(netreq:<profile>:<id>)) and whether the drop is V(certain) or V(possible). The
+        findings are in the result's C(overrides).
+      - V(fail) fails the run with the same findings before anything is changed.
+      - V(ignore) does not look.
+    type: str
+    choices: [warn, fail, ignore]
+    default: warn
 requirements:
   - On the host, the firewall's own tools (C(firewall-cmd), C(ufw) or C(nft)), run as root.
 seealso:
@@ -62,6 +80,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+overrides:
+  description:
+    - Rules the collection does not own that drop or reject what the compiled rules allow (see O(overrides)), each
+      with C(tags) (the requirements it blocks), C(table), C(chain), C(rule), C(verdict), C(certainty) (V(certain)
+      or V(possible)) and C(order) (whether it runs before or after the collection's rules).
+  returned: when the rules were compared in full and O(overrides) is not V(ignore)
+  type: list
+  elements: dict
+  sample: [{"tags": ["netreq:rackspace_pdr:appliance_in_agent_data"], "table": "inet filter", "chain": "input",
+            "rule": "tcp dport 7777 drop", "verdict": "drop", "certainty": "certain", "order": "before"}]
 backend:
   description: The firewall the rules were applied to.
   returned: always
@@ -282,14 +310,16 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.skeleton import CommandRunner, run_module
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import (
-    ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, unpack_renderings)
+    ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC, OVERRIDES_SPEC, unpack_renderings)
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.backends import applier_for, memo_for, select_backend
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.resolve_state import ResolveSync
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.nftables.persist import UNIT as NFT_RESTORE_UNIT
+from ansible_collections.netreq.firewall.plugins.module_utils._live.state import VIEWS, describe_override, foreign_drops
+from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
 from ansible_collections.netreq.firewall.plugins.module_utils._model.ownership import NFT_TABLE_SPEC, UFW_PATHS
 
-# the options host_ruleset_info shares, and the host lock and journal of an apply
-ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **HOST_APPLY_SPEC)
+# the options host_ruleset_info shares, the host lock and journal of an apply, and what to do about overrides
+ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **dict(HOST_APPLY_SPEC, **OVERRIDES_SPEC))
 
 
 def main():
@@ -320,7 +350,22 @@ def main():
         sync.append(resolve)
         # the refresher changes the sets of resolved names between runs: those never join the memo
         memo = None if resolve.active else memo_for(backend, backends)
-        return applier_for(backend, backends, module, runner, memo=memo, prefill=resolve.prefill)
+        applier = applier_for(backend, backends, module, runner, memo=memo, prefill=resolve.prefill)
+        if renderings.get("flows") and module.params["overrides"] != "ignore":
+            applier.override_check = check_overrides
+        return applier
+
+    def check_overrides(applier, desired, state, plan):
+        """Foreign rules that would drop what the plan allows: warned about, or the run fails before any write."""
+        problems = []
+        view = VIEWS[extra["backend"]](applier, desired, state, plan)
+        found = foreign_drops(view, runner, renderings["flows"], problems)
+        extra["overrides"] = found
+        messages = [describe_override(finding) for finding in found]
+        if messages and module.params["overrides"] == "fail":
+            raise ApplyError("rules netreq.firewall does not own would drop what it allows, nothing was changed "
+                             "(overrides=fail):\n- " + "\n- ".join(messages), untouched=True, overrides=found)
+        applier.warnings.extend(messages + problems)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run

@@ -35,6 +35,9 @@ HOST_APPLY_SPEC = dict(
     confirm_timeout=dict(type="int", default=0),
 )
 
+# host_ruleset's own: what to do when rules the collection does not own would drop what it allows
+OVERRIDES_SPEC = dict(overrides=dict(type="str", choices=["warn", "fail", "ignore"], default="warn"))
+
 ARGUMENT_SPEC = dict(
     profiles=dict(type="list", elements="dict", required=True),
     backend=dict(type="str", choices=["auto"] + list(LINUX_HOST_BACKENDS), default="auto"),

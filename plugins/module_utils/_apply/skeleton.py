@@ -78,6 +78,9 @@ class Applier(object):
 
     # a NoopMemo (see _apply/noop_memo.py) that a dispatching module sets; runs record proven no-ops in it
     memo = None
+    # a callable(applier, desired, state, plan) a dispatching module sets to look, before anything is
+    # written, for rules it does not own that would drop what the plan allows; it may raise ApplyError
+    override_check = None
 
     @classmethod
     def fingerprint(cls, runner, params):
@@ -201,6 +204,8 @@ class Applier(object):
     def _run(self, desired, journal):
         state = self.read()
         plan = self.plan(desired, state)
+        if self.override_check is not None:  # foreign rules are the same before and after this apply
+            self.override_check(self, desired, state, plan)
         final = state
         if plan.changed and not self.module.check_mode:
             final = self._apply_or_roll_back(desired, state, plan, journal)

@@ -197,6 +197,40 @@ def rule_rows(rules, view, found, overrides):
     return rows
 
 
+# ---------------------------------------------------------------- overrides
+
+def foreign_drops(view, runner, rules, problems):
+    """Rules the collection does not own that drop or reject what ``rules`` allow (``_live/nft.py``, ``_live/foreign.py``).
+
+    The backend's own foreign rules (ufw's, firewalld's) come from what its
+    applier already read; foreign nftables tables from one ``nft -j list
+    ruleset``. What could not be looked at is added to ``problems``.
+    """
+    flows = [Flow.from_rule(rule, tag(rule["profile"], rule["id"])) for rule in rules]
+    overrides = list(view.foreign(flows))
+    nft = runner.binary("nft", required=False)
+    if nft:
+        rc, out, err = runner.run([nft, "-j", "list", "ruleset"])
+        if rc == 0:
+            overrides.extend(foreign_overrides(out, flows, view.skip, view.own_priority))
+        else:
+            problems.append("cannot list the nftables ruleset to look for foreign drops: %s" % (err or out).strip())
+    else:
+        problems.append("nft is not installed: foreign nftables tables were not checked")
+    return overrides
+
+
+def describe_override(finding):
+    """One sentence a warning can carry: the foreign rule, where it is, what it blocks and how sure that is."""
+    order = finding.get("order") or "same priority"
+    phrase = {"before": "which runs before the collection's rules",
+              "after": "which runs after the collection's rules (an accept ends a packet's walk through one base chain only)",
+              "same priority": "at the same priority as the collection's rules"}.get(order, order)
+    return ("%s (%s) is overridden by a rule netreq.firewall does not own: %s %s in %s, chain %s, %s; the host drops "
+            "what the collection allows" % (", ".join(finding["tags"]), finding["certainty"], finding["verdict"],
+                                            repr(finding["rule"]), finding["table"], finding["chain"], phrase))
+
+
 # ---------------------------------------------------------------- the whole inspection
 
 def inspect(backend, applier, runner, rules):
@@ -213,17 +247,7 @@ def inspect(backend, applier, runner, rules):
     found = drift(view)
     found["settings"] = [setting for setting in (plan.settings if plan is not None else [])
                          if setting.get("name") != "order"]
-    flows = [Flow.from_rule(rule, tag(rule["profile"], rule["id"])) for rule in rules]
-    overrides = list(view.foreign(flows))
-    nft = runner.binary("nft", required=False)
-    if nft:
-        rc, out, err = runner.run([nft, "-j", "list", "ruleset"])
-        if rc == 0:
-            overrides.extend(foreign_overrides(out, flows, view.skip, view.own_priority))
-        else:
-            problems.append("cannot list the nftables ruleset to look for foreign drops: %s" % (err or out).strip())
-    else:
-        problems.append("nft is not installed: foreign nftables tables were not checked")
+    overrides = foreign_drops(view, runner, rules, problems)
     in_sync = not (found["missing"] or found["unexpected"] or found["changed"] or found["settings"])
     return {
         "changed": False,
