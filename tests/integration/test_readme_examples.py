@@ -24,6 +24,9 @@ import yaml
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.profile import builtin_profiles, load_profile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+import generate_profile_docs  # noqa: E402  pylint: disable=wrong-import-position
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 README = os.path.join(REPO, "README.md")
 DOCSITE = os.path.join(REPO, "docs", "docsite", "rst")
@@ -160,15 +163,7 @@ def test_every_plan_command_of_the_readme_runs_as_written(command, tmp_path):
 
 def _header_commands(path):
     """The ``ansible-playbook netreq.firewall.<name>`` commands of a playbook's header that need no inventory."""
-    header = []
-    with open(path, encoding="utf-8") as stream:
-        for line in stream:
-            if line.startswith("---"):
-                continue
-            if not line.startswith("#"):
-                break
-            header.append(line[1:])
-    joined = "".join(header).replace("\\\n", " ")
+    joined = "\n".join(generate_profile_docs.playbook_header(path)).replace("\\\n", " ")
     return [line.strip() for line in joined.splitlines()
             if line.strip().startswith("ansible-playbook netreq.firewall.") and " -i " not in line]
 

@@ -154,7 +154,7 @@ def profiles_index():
     return "\n".join(lines) + "\n"
 
 
-def _playbook_header(path):
+def playbook_header(path):
     """The leading comment block of a playbook, without the ``#`` marks."""
     lines = []
     with open(path, encoding="utf-8") as stream:
@@ -178,7 +178,7 @@ def playbooks_page():
             continue
         title = "netreq.firewall.%s" % name[:-4]
         lines += [title, "-" * len(title), "", ".. code-block:: text", ""]
-        lines += ["   %s" % line if line else "" for line in _playbook_header(os.path.join(PLAYBOOKS, name))]
+        lines += ["   %s" % line if line else "" for line in playbook_header(os.path.join(PLAYBOOKS, name))]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
