@@ -365,7 +365,9 @@ def main():
         if messages and module.params["overrides"] == "fail":
             raise ApplyError("rules netreq.firewall does not own would drop what it allows, nothing was changed "
                              "(overrides=fail):\n- " + "\n- ".join(messages), untouched=True, overrides=found)
-        applier.warnings.extend(messages + problems)
+        # what could not be looked at (no nft command on a ufw host, say) is host_ruleset_info's to report,
+        # not a warning on every apply
+        applier.warnings.extend(messages)
 
     # the shared keys only: each backend module's own extras (the whole rule set again) would make
     # a large result to ship and parse on every run
