@@ -33,6 +33,7 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.fingerprint import digest
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import ARGUMENT_SPEC as HOST_ARGUMENT_SPEC, HOST_APPLY_SPEC
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.host_args import OVERRIDES_SPEC
+from ansible_collections.netreq.firewall.plugins.module_utils._live.flows import RULE_KEYS as FLOW_RULE_KEYS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import LINUX_HOST_BACKENDS
 from ansible_collections.netreq.firewall.plugins.module_utils._model.rules import check_rules, compile_selections
 from ansible_collections.netreq.firewall.plugins.module_utils._apply.noop_memo import memo_key
@@ -49,10 +50,6 @@ HOST_RENDERERS = tuple(renderer(name) for name in HOST_BACKENDS)
 # host_ruleset's options, as the module declares them (the module itself is not imported
 # here: it would bring every applier into the controller's process)
 ARGUMENT_SPEC = dict(HOST_ARGUMENT_SPEC, **dict(HOST_APPLY_SPEC, **OVERRIDES_SPEC))
-
-
-# The keys of a compiled Rule the host's override check reads (see _live/flows.Flow.from_rule).
-FLOW_KEYS = ("profile", "id", "direction", "protocol", "ports", "remote")
 
 
 # Renderer options the task sets from its own options, not through render_options.
@@ -254,7 +251,7 @@ class ActionModule(ActionBase):
                         payload["rules"] = rules
                     elif args.get("overrides", "ignore") != "ignore":
                         # what the override check needs of each rule, not its texts
-                        payload["flows"] = [{key: rule[key] for key in FLOW_KEYS} for rule in rules]
+                        payload["flows"] = [{key: rule[key] for key in FLOW_RULE_KEYS} for rule in rules]
                     try:
                         outcome = self._execute_module(module_name=self.MODULE, task_vars=task_vars,
                                                        module_args=dict(module_args, renderings=pack_renderings(payload)))

@@ -138,8 +138,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
-from ansible_collections.netreq.firewall.plugins.module_utils._model.addresses import is_address
-from ansible_collections.netreq.firewall.plugins.module_utils._model.backends import BACKENDS
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import split_remote
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import capabilities
 from ansible_collections.netreq.firewall.plugins.module_utils._render._registry import render as render_rules
 from ansible_collections.netreq.firewall.plugins.plugin_utils._filter_args import bind_filter_args
@@ -167,15 +166,13 @@ def _strategy_refused(backend, rules, backend_options):
     Windows only: a plan over every backend skips the others, saying so, instead
     of stopping.
     """
-    if backend not in BACKENDS:
-        return None  # the renderer table names the valid backends
     able = capabilities(backend).fqdn_strategies()
     strategy = backend_options["fqdn_strategy"]
     if strategy in able:
         return None
     reason = "fqdn_strategy=%s is not available for backend %s" % (strategy, backend)
     fix = " or ".join("fqdn_strategy=%s" % name for name in able if name != "reject")
-    named = [rule["id"] for rule in rules if any(item != "any" and not is_address(item) for item in rule["remote"])]
+    named = [rule["id"] for rule in rules if any(split_remote(rule)[3:])]  # fqdns or wildcards
     unsupported = [{"rule": rule_id, "reason": reason, "fix": fix} for rule_id in named] or \
         [{"rule": "every rule", "reason": reason + " (no rule names a host; any other strategy renders them)", "fix": fix}]
     return dict(_skipped(backend, [], backend_options), unsupported=unsupported)

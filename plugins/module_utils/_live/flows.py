@@ -60,6 +60,10 @@ def network(text):
         return None
 
 
+# The keys of a compiled Rule that ``Flow.from_rule`` reads: all the controller sends for an override check.
+RULE_KEYS = ("profile", "id", "direction", "protocol", "ports", "remote")
+
+
 class Flow(object):
     """Traffic one owned allow rule lets through: ``networks`` None means any remote, ``names`` unresolved hosts."""
 

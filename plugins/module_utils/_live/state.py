@@ -29,6 +29,7 @@ runs) and never their apply, then looks at three things:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import ApplyError
@@ -63,11 +64,31 @@ def label_tag(label):
 
 # ---------------------------------------------------------------- one view per backend
 
-class NftablesView(object):
+class _View(object):
+    """What the live-state reports read of one backend. The owned entries are read only when asked for:
+    an apply's override check needs the foreign rules alone."""
+
+    def __init__(self, applier, desired, state, plan):
+        self.applier, self.desired, self.state, self.plan = applier, desired, state, plan
+
+    @functools.cached_property
+    def _entries(self):
+        return self.applier.owned_entries(self.desired, self.state, self.plan)
+
+    @property
+    def desired_entries(self):
+        return self._entries[0]
+
+    @property
+    def live_entries(self):
+        return self._entries[1]
+
+
+class NftablesView(_View):
     own_priority = 0  # the renderer's chains are "priority filter"
 
     def __init__(self, applier, desired, state, plan):
-        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
+        super().__init__(applier, desired, state, plan)
         self.skip = set([(desired.family, desired.name)])
 
     def tag_of(self, entry):
@@ -78,12 +99,12 @@ class NftablesView(object):
         return []
 
 
-class UfwView(object):
+class UfwView(_View):
     own_priority = 0
 
     def __init__(self, applier, desired, state, plan):
-        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
-        self.state, self.scope = state, desired.scope
+        super().__init__(applier, desired, state, plan)
+        self.scope = desired.scope
         self.skip = set(FRONTEND_TABLES["ufw"])
 
     def tag_of(self, entry):
@@ -94,20 +115,20 @@ class UfwView(object):
         return ufw_overrides(self.state.files, self.scope.owns, label_tag)
 
 
-class FirewalldView(object):
+class FirewalldView(_View):
     def __init__(self, applier, desired, state, plan):
-        self.applier = applier
-        self.desired_entries, self.live_entries = applier.owned_entries(desired, state, plan)
-        self.labels = {}
-        for name, policy in sorted(desired["policies"].items()):
-            for text in policy["rich_rules"]:
-                self.labels["%s: %s" % (name, text)] = [label_tag(label) for label in desired["origins"].get(name, {}).get(text, [])]
+        super().__init__(applier, desired, state, plan)
         owned = [policy for policy in state["permanent"]["policies"].values() if "priority" in policy]
         self.own_priority = min([policy["priority"] for policy in owned] or [-1])
         self.skip = set(FRONTEND_TABLES["firewalld"])
 
+    @functools.cached_property
+    def _labels(self):
+        return {"%s: %s" % (name, text): [label_tag(label) for label in self.desired["origins"].get(name, {}).get(text, [])]
+                for name, policy in sorted(self.desired["policies"].items()) for text in policy["rich_rules"]}
+
     def tag_of(self, entry):
-        labels = self.labels.get(entry) or []
+        labels = self._labels.get(entry) or []
         return labels[0] if len(labels) == 1 else None
 
     def foreign(self, flows):

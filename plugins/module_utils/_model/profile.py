@@ -16,6 +16,7 @@ the file, profile, requirement and field.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -54,17 +55,15 @@ def builtin_profiles():
 # or an unquoted IPv6 address would change silently. Those spellings are refused with the fix.
 _SEXAGESIMAL_RE = re.compile(r"[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+\Z")
 _OCTAL_RE = re.compile(r"[-+]?0[0-7_]+\Z")
-_LOADERS = []
 
 
+@functools.lru_cache(maxsize=None)
 def _strict_loader(yaml):
     """A safe loader (libyaml's when PyYAML has it) whose integers are only the ones they look like.
 
     The pure-Python loader takes over a second for a profile of a thousand
     requirements; both build the same plain data.
     """
-    if _LOADERS:
-        return _LOADERS[0]
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     def construct_int(loader, node):
@@ -83,7 +82,6 @@ def _strict_loader(yaml):
 
     strict = type("StrictProfileLoader", (base,), {})
     strict.add_constructor("tag:yaml.org,2002:int", construct_int)
-    _LOADERS.append(strict)
     return strict
 
 
@@ -199,13 +197,8 @@ class Requirement:
         value = raw.get(field)
         if not isinstance(value, str) or not value.strip():
             self._fail(field, "is required and must be a non-empty string")
-        self._plain(value, field)
+        _refuse_control(self, value, field)
         return " ".join(value.split())
-
-    def _plain(self, value, field):
-        problem = control_character(value)
-        if problem:
-            self._fail(field, problem)
 
     def _source(self, raw):
         value = raw.get("source")
@@ -213,7 +206,7 @@ class Requirement:
         if not quotes or not all(isinstance(q, str) and q.strip() for q in quotes):
             self._fail("source", "is required: quote the line(s) of the vendor document this requirement encodes")
         for quote in quotes:
-            self._plain(quote, "source")
+            _refuse_control(self, quote, "source")
         return " / ".join(" ".join(q.split()) for q in quotes)
 
     def _protocols(self, raw):
@@ -322,16 +315,15 @@ class Profile:
         for field in ("vendor", "product"):
             if not isinstance(raw.get(field), str) or not raw[field].strip():
                 self._fail(field, "is required and must be a non-empty string")
-            if control_character(raw[field]):
-                self._fail(field, control_character(raw[field]))
+            _refuse_control(self, raw[field], field)
         self.vendor = raw["vendor"]
         self.product = raw["product"]
         self.source = raw.get("source") or {}
         if not isinstance(self.source, dict):
             self._fail("source", "must be a mapping (title, date, url)")
         for key, text in self.source.items():
-            if isinstance(text, str) and control_character(text):
-                self._fail("source.%s" % key, control_character(text))
+            if isinstance(text, str):
+                _refuse_control(self, text, "source.%s" % key)
         self.parameters = self._parameters(raw.get("parameters") or {})
         self.variant_parameter = raw.get("variant_parameter")
         if self.variant_parameter is not None:
@@ -389,8 +381,7 @@ class Profile:
                 self._fail("components.%s" % name, "component names are lower-case letters, digits and underscores")
             if not isinstance(spec, dict) or set(spec) != {"description"} or not isinstance(spec["description"], str):
                 self._fail("components.%s" % name, "must be a mapping with a description")
-            if control_character(spec["description"]):
-                self._fail("components.%s.description" % name, control_character(spec["description"]))
+            _refuse_control(self, spec["description"], "components.%s.description" % name)
             components[name] = " ".join(spec["description"].split())
         return components
 
@@ -406,6 +397,13 @@ def control_character(text):
         if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
             return "holds the control character U+%04X; remove it" % ord(char)
     return None
+
+
+def _refuse_control(owner, text, field):
+    """Fail ``owner`` (a Profile or Requirement) at ``field`` when ``text`` holds a control character."""
+    problem = control_character(text)
+    if problem:
+        owner._fail(field, problem)  # pylint: disable=protected-access
 
 
 def coerce_parameter(name, spec, value):

@@ -32,9 +32,8 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
     UnsupportedRuleError,
 )
 
-from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import (
     DEFAULT_FQDN_STRATEGY,
-    ENFORCEMENT_POLICIES,
     FQDN_STRATEGIES,
     NAME_KEEPING_STRATEGIES,
     POLICY_OPTIONS,

@@ -74,11 +74,11 @@ from ansible_collections.netreq.firewall.plugins.module_utils._model.errors impo
     NetreqError,
     UnsupportedRuleError,
 )
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import check_policy
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     PlannedRemote,
     RenderContext,
-    check_policy,
     format_network,
     hashed_name,
     merge_options,

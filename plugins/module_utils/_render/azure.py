@@ -68,10 +68,10 @@ import re
 
 from ansible_collections.netreq.firewall.plugins.module_utils._model import ownership as _ownership
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import check_policy
 from ansible_collections.netreq.firewall.plugins.module_utils._render._base import (
     Capabilities,
     RenderContext,
-    check_policy,
     described,
     format_network,
     hashed_name,

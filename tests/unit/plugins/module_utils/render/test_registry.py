@@ -16,7 +16,8 @@ from golden import cases, decode
 from ansible_collections.netreq.firewall.plugins.filter import render as render_filter_module
 from ansible_collections.netreq.firewall.plugins.module_utils._render import _registry as registry
 from ansible_collections.netreq.firewall.plugins.module_utils._model.errors import NetreqError, UnsupportedRuleError
-from ansible_collections.netreq.firewall.plugins.module_utils._render._base import FQDN_STRATEGIES, Capabilities
+from ansible_collections.netreq.firewall.plugins.module_utils._model.vocabulary import FQDN_STRATEGIES
+from ansible_collections.netreq.firewall.plugins.module_utils._render._base import Capabilities
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))))
 RENDER_DIR = os.path.join(REPO, "plugins", "module_utils", "_render")
